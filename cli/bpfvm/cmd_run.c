@@ -1,0 +1,399 @@
+/* cmd_run.c - `bpfvm run PROGRAM`: parse the options, load the program with
+ * its maps (.map declarations and --map, created in order from fd 3) and a
+ * helper set, then either run it once on a writable copy of the input memory
+ * and print r0 (--trace prints every executed instruction with the registers
+ * it changed), or hand it to the packet loop (cmd_run_packets.c) for --pcap
+ * and --live. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_maps.h"
+#include "cli_run.h"
+#include "cli_util.h"
+#include "vm.h"
+
+enum {
+	OPT_HELP = 1, OPT_MEM, OPT_MEM_FILE, OPT_ENGINE, OPT_TRACE, OPT_BUDGET, OPT_FORMAT, OPT_SYNTAX,
+	OPT_PCAP, OPT_LIVE, OPT_COUNT, OPT_SECONDS, OPT_INTERVAL, OPT_TYPE, OPT_MAP, OPT_JSON, OPT_HELPERS,
+};
+
+static const struct cli_opt opts[] = {
+	{"--help", 0, OPT_HELP},     {"-h", 0, OPT_HELP},         {"--mem", 1, OPT_MEM},
+	{"--mem-file", 1, OPT_MEM_FILE}, {"--engine", 1, OPT_ENGINE}, {"--trace", 0, OPT_TRACE},
+	{"--budget", 1, OPT_BUDGET}, {"--format", 1, OPT_FORMAT}, {"--syntax", 1, OPT_SYNTAX},
+	{"--pcap", 1, OPT_PCAP},     {"--live", 1, OPT_LIVE},     {"--count", 1, OPT_COUNT},
+	{"--seconds", 1, OPT_SECONDS}, {"--interval", 1, OPT_INTERVAL}, {"--type", 1, OPT_TYPE},
+	{"--map", 1, OPT_MAP},       {"--json", 0, OPT_JSON},     {"--helpers", 1, OPT_HELPERS},
+	{NULL, 0, 0},
+};
+
+static void usage(void)
+{
+	printf("Usage: bpfvm run PROGRAM [--mem HEX | --mem-file FILE] [--trace] [options]\n"
+	       "       bpfvm run PROGRAM --pcap FILE | --live IFACE [--count N] [--seconds S]\n"
+	       "                 [--interval S] [options]\n"
+	       "\n"
+	       "Loads PROGRAM (\"-\" reads stdin) and runs it in checked mode.\n"
+	       "\n"
+	       "Without a packet source it runs once and prints r0 as 0x... on the last\n"
+	       "line (after the maps, if there are any). For raw programs r1 points to a\n"
+	       "writable copy of the memory and r2 holds its length (r1 = 0 and r2 = 0\n"
+	       "without memory); socket and XDP programs get the memory as their frame.\n"
+	       "\n"
+	       "With --pcap or --live it runs once per frame (one reusable execution\n"
+	       "context) and prints the maps and a summary of the return values at the end\n"
+	       "(and every --interval seconds on live runs): per XDP action, accepted and\n"
+	       "dropped packets and bytes for socket filters, per r0 value for raw programs.\n"
+	       "\n"
+	       "Maps: assembly declares them with '.map NAME TYPE key=K value=V entries=N\n"
+	       "[flags=F]' and loads them with 'lddw %%r1, map_idx NAME' (or 'ld_pseudo r1,\n"
+	       "5, NAME'); --map adds more after the file's. Maps are created in that order\n"
+	       "with fds 3, 4, ... (for programs that use BPF_LD_MAP_FD) and map index i is\n"
+	       "the i-th map.\n"
+	       "\n"
+	       "Options:\n"
+	       "  --pcap FILE       run over the frames of a pcap or pcapng file (\"-\": stdin)\n"
+	       "  --live IFACE      run over frames captured on IFACE (needs root); stops at\n"
+	       "                    --count, --seconds or Ctrl-C\n"
+	       "  --count N         stop after N frames\n"
+	       "  --seconds S       stop after S seconds of wall-clock time (decimals allowed)\n"
+	       "  --interval S      live runs: print a report every S seconds\n"
+	       "  --type TYPE       socket (socket filter: r1 = struct __sk_buff), xdp\n"
+	       "                    (r1 = struct xdp_md) or raw (r1 = memory, r2 = length);\n"
+	       "                    default: socket with --pcap/--live, raw otherwise\n"
+	       "  --map SPEC        add a map: NAME:TYPE:KEY:VALUE:ENTRIES[:FLAGS], TYPE one of\n"
+	       "                    array, hash, percpu_array, percpu_hash, lru_hash,\n"
+	       "                    lru_percpu_hash, ringbuf, queue, stack, prog_array\n"
+	       "  --json            print the report as one JSON document on stdout\n"
+	       "  --helpers SET     kernel (bpfvm's kernel helpers) or conformance (ids 0-5\n"
+	       "                    are the conformance suite's); default: conformance for\n"
+	       "                    raw programs without maps or packets, else kernel\n"
+	       "  --mem HEX         input memory as hex bytes, e.g. \"00 0a ff\" or \"000aff\"\n"
+	       "  --mem-file FILE   input memory read from FILE as raw bytes (at most 64 MiB)\n"
+	       "  --engine ENGINE   interp (default); jit is not available yet\n"
+	       "  --trace           before the result, print each executed instruction\n"
+	       "                    (index, disassembly) and the registers it changed\n"
+	       "  --budget N        stop with an error after N executed instructions\n"
+	       "                    (default %llu)\n"
+	       "  --format FORMAT   raw, asm or elf: how to read PROGRAM (default: by ELF\n"
+	       "                    magic, then extension .bin/.s/.asm, then content)\n"
+	       "  --syntax SYNTAX   assembly syntax of PROGRAM and of the trace: auto\n"
+	       "                    (default; the trace uses llvm), llvm or ubpf\n"
+	       "  -h, --help        show this help\n"
+	       "\n%s",
+	       (unsigned long long)BPFVM_DEFAULT_BUDGET, CLI_EXIT_CODES_HELP);
+}
+
+/* ---- tracing ---- */
+
+struct trace_state {
+	const struct bpf_insn *insns;
+	size_t n;
+	int syntax;
+	int have_prev;       /* an instruction waits for its changes */
+	size_t prev_pc;
+	uint64_t prev_regs[11];
+};
+
+/* Prints the waiting instruction with the registers that differ in after. */
+static void trace_flush(struct trace_state *t, const uint64_t after[11])
+{
+	char text[256];
+	text[0] = 0;
+	bpfvm_disasm_insn(t->insns, t->n, t->prev_pc, t->syntax, BPFVM_DISASM_NO_ANNOTATE, text, sizeof(text));
+	printf("%8zu:\t%s", t->prev_pc, text);
+	const char *sep = "\t; ";
+	for (int r = 0; r < 11 && after; r++) {
+		if (after[r] == t->prev_regs[r])
+			continue;
+		printf("%sr%d = 0x%" PRIx64, sep, r, after[r]);
+		sep = ", ";
+	}
+	putchar('\n');
+	t->have_prev = 0;
+}
+
+/* The callback sees the registers before each instruction, so the changes of
+ * the previous instruction are known only now. */
+static void trace_cb(void *cookie, size_t pc, const struct bpf_insn *insn, const uint64_t regs[11])
+{
+	struct trace_state *t = cookie;
+	(void)insn;
+	if (t->have_prev)
+		trace_flush(t, regs);
+	t->have_prev = 1;
+	t->prev_pc = pc;
+	memcpy(t->prev_regs, regs, sizeof(t->prev_regs));
+}
+
+/* ---- options ---- */
+
+/* A duration in seconds: decimal, with an optional fraction, > 0. */
+static int parse_seconds(const char *opt, const char *s, double *v)
+{
+	char *end;
+	if (!*s || !((*s >= '0' && *s <= '9') || *s == '.'))
+		return cli_usage_error("run", "%s: '%.64s' is not a number of seconds", opt, s);
+	double x = strtod(s, &end);
+	if (*end || !isfinite(x) || x <= 0 || x > 1e9)
+		return cli_usage_error("run", "%s: '%.64s' is not a number of seconds above 0", opt, s);
+	*v = x;
+	return 0;
+}
+
+static int parse_type(const char *s, uint32_t *type)
+{
+	if (strcmp(s, "socket") == 0 || strcmp(s, "socket_filter") == 0)
+		*type = BPF_PROG_TYPE_SOCKET_FILTER;
+	else if (strcmp(s, "xdp") == 0)
+		*type = BPF_PROG_TYPE_XDP;
+	else if (strcmp(s, "raw") == 0)
+		*type = BPFVM_PROG_TYPE_RAW;
+	else
+		return cli_usage_error("run", "unknown program type '%.64s' (expected socket, xdp or raw)", s);
+	return 0;
+}
+
+static int add_map_spec(struct cli_run_cfg *c, const char *spec)
+{
+	struct bpfvm_asm_map m;
+	int rc = cli_parse_map_spec("run", spec, &m);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < c->nmaps; i++)
+		if (strcmp(c->maps[i].name, m.name) == 0)
+			return cli_usage_error("run", "--map '%.80s': map '%s' is given twice", spec, m.name);
+	struct bpfvm_asm_map *nm = realloc(c->maps, (c->nmaps + 1) * sizeof(*nm));
+	if (!nm) {
+		cli_error(NULL, "run", "out of memory");
+		return CLI_EXIT_INPUT;
+	}
+	c->maps = nm;
+	c->maps[c->nmaps++] = m;
+	return 0;
+}
+
+/* ---- the command ---- */
+
+int cli_cmd_run(int argc, char **argv)
+{
+	struct cli_parser p;
+	const char *val, *mem_hex = NULL, *mem_file = NULL;
+	int syntax = BPFVM_SYNTAX_AUTO, format = CLI_FMT_AUTO, trace = 0, id, rc, have_type = 0;
+	int helpers = CLI_HELPERS_DEFAULT;
+	struct cli_run_cfg cfg;
+	memset(&cfg, 0, sizeof(cfg));
+
+	cli_parser_init(&p, "run", argc, argv, 2);
+	while ((id = cli_next_opt(&p, opts, &val)) != CLI_OPT_END) {
+		rc = 0;
+		switch (id) {
+		case CLI_OPT_ERROR: rc = CLI_EXIT_USAGE; break;
+		case OPT_HELP:
+			usage();
+			free(cfg.maps);
+			return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+		case OPT_MEM: mem_hex = val; break;
+		case OPT_MEM_FILE: mem_file = val; break;
+		case OPT_TRACE: trace = 1; break;
+		case OPT_JSON: cfg.json = 1; break;
+		case OPT_PCAP: cfg.pcap = val; break;
+		case OPT_LIVE: cfg.live = val; break;
+		case OPT_MAP: rc = add_map_spec(&cfg, val); break;
+		case OPT_TYPE:
+			rc = parse_type(val, &cfg.type);
+			have_type = 1;
+			break;
+		case OPT_HELPERS:
+			if (strcmp(val, "kernel") == 0)
+				helpers = CLI_HELPERS_KERNEL;
+			else if (strcmp(val, "conformance") == 0)
+				helpers = CLI_HELPERS_CONFORMANCE;
+			else
+				rc = cli_usage_error("run", "unknown helper set '%.64s' (expected kernel or conformance)", val);
+			break;
+		case OPT_ENGINE:
+			if (strcmp(val, "jit") == 0) {
+				cli_error(NULL, "run", "the JIT engine is not available yet (use --engine interp)");
+				rc = CLI_EXIT_UNSUPP;
+			} else if (strcmp(val, "interp") != 0)
+				rc = cli_usage_error("run", "unknown engine '%.64s' (expected interp or jit)", val);
+			break;
+		case OPT_BUDGET:
+			if ((rc = cli_parse_u64("run", "--budget", val, &cfg.budget)))
+				break;
+			if (cfg.budget == 0)
+				rc = cli_usage_error("run", "--budget must be at least 1");
+			break;
+		case OPT_COUNT:
+			if ((rc = cli_parse_u64("run", "--count", val, &cfg.count)))
+				break;
+			if (cfg.count == 0)
+				rc = cli_usage_error("run", "--count must be at least 1");
+			break;
+		case OPT_SECONDS: rc = parse_seconds("--seconds", val, &cfg.seconds); break;
+		case OPT_INTERVAL: rc = parse_seconds("--interval", val, &cfg.interval); break;
+		case OPT_FORMAT: rc = cli_parse_format("run", val, &format); break;
+		case OPT_SYNTAX: rc = cli_parse_syntax("run", val, 1, &syntax); break;
+		case CLI_OPT_ARG:
+			if (cfg.in)
+				rc = cli_usage_error("run", "argument %d: more than one program", p.i - 1);
+			cfg.in = val;
+			break;
+		}
+		if (rc) {
+			free(cfg.maps);
+			return rc;
+		}
+	}
+	const char *why = NULL;
+	int packets = cfg.pcap || cfg.live;
+	if (!cfg.in)
+		why = "missing PROGRAM";
+	else if (mem_hex && mem_file)
+		why = "--mem and --mem-file exclude each other";
+	else if (mem_file && strcmp(mem_file, "-") == 0 && strcmp(cfg.in, "-") == 0)
+		why = "the program and the memory cannot both come from stdin";
+	else if (cfg.pcap && cfg.live)
+		why = "--pcap and --live exclude each other";
+	else if (packets && (mem_hex || mem_file))
+		why = "--mem and --mem-file cannot be used with --pcap or --live";
+	else if (packets && trace)
+		why = "--trace cannot be used with --pcap or --live";
+	else if (cfg.pcap && strcmp(cfg.pcap, "-") == 0 && strcmp(cfg.in, "-") == 0)
+		why = "the program and the capture cannot both come from stdin";
+	else if (!packets && (cfg.count || cfg.seconds > 0))
+		why = "--count and --seconds need --pcap or --live";
+	else if (cfg.interval > 0 && !cfg.live)
+		why = "--interval needs --live";
+	if (why) {
+		free(cfg.maps);
+		return cli_usage_error("run", "%s", why);
+	}
+	if (!have_type)
+		cfg.type = packets ? BPF_PROG_TYPE_SOCKET_FILTER : BPFVM_PROG_TYPE_RAW;
+
+	/* Read everything first, so that input errors come before load errors. */
+	uint8_t *mem = NULL;
+	size_t mem_len = 0;
+	struct cli_program prog_file;
+	memset(&prog_file, 0, sizeof(prog_file));
+	bpfvm_env *env = NULL;
+	bpfvm_prog *prog = NULL;
+	int *fds = NULL;
+	cfg.name = strcmp(cfg.in, "-") == 0 ? "<stdin>" : cfg.in;
+	const char *name = cfg.name;
+
+	if (mem_hex && (rc = cli_mem_from_hex("--mem", mem_hex, &mem, &mem_len)))
+		goto out;
+	if (mem_file) {
+		if ((rc = cli_read_file(mem_file, CLI_MAX_MEM, &mem, &mem_len)))
+			goto out;
+		if (mem_len == 0) {
+			free(mem);
+			mem = NULL;
+		}
+	}
+	if ((rc = cli_load_program(cfg.in, format, syntax, cfg.maps, cfg.nmaps, &prog_file)))
+		goto out;
+
+	env = bpfvm_env_new();
+	fds = calloc(prog_file.nmaps + 1, sizeof(*fds));
+	if (!env || !fds) {
+		cli_error(name, NULL, "out of memory");
+		rc = CLI_EXIT_INPUT;
+		goto out;
+	}
+	if (helpers == CLI_HELPERS_DEFAULT)
+		helpers = cfg.type == BPFVM_PROG_TYPE_RAW && !packets && prog_file.nmaps == 0 ? CLI_HELPERS_CONFORMANCE
+											       : CLI_HELPERS_KERNEL;
+	if (helpers == CLI_HELPERS_CONFORMANCE)
+		vm_register_conformance_helpers(env);
+	if ((rc = cli_create_maps(env, name, prog_file.maps, prog_file.nmaps, fds)))
+		goto out;
+
+	struct bpfvm_error err;
+	memset(&err, 0, sizeof(err));
+	err.insn = -1;
+	err.offset = -1;
+	struct bpfvm_prog_opts popts = {
+		.sz = sizeof(popts), .name = cli_basename(name), .flags = 0, .type = cfg.type,
+		.fd_array = fds, .fd_array_len = prog_file.nmaps,
+	};
+	int lrc = bpfvm_prog_load(env, prog_file.insns, prog_file.n, &popts, &prog, &err);
+	if (lrc < 0) {
+		cli_error_lib(name, &err);
+		rc = cli_exit_for(lrc, 1);
+		goto out;
+	}
+	if (packets) {
+		rc = cli_run_packets(&cfg, env, prog);
+		goto out;
+	}
+
+	struct trace_state ts = {0};
+	struct bpfvm_run_opts ropts = {
+		.sz = sizeof(ropts),
+		.engine = BPFVM_ENGINE_INTERP,
+		.flags = BPFVM_RUN_CHECKED,
+		.mem = mem,
+		.mem_len = mem_len,
+		.budget = cfg.budget,
+	};
+	if (trace) {
+		ts.insns = bpfvm_prog_insns(prog, &ts.n);
+		ts.syntax = syntax == BPFVM_SYNTAX_AUTO ? BPFVM_SYNTAX_LLVM : syntax;
+		ropts.trace = trace_cb;
+		ropts.trace_cookie = &ts;
+	}
+	uint64_t r0 = 0;
+	memset(&err, 0, sizeof(err));
+	err.insn = -1;
+	err.offset = -1;
+	int xrc = bpfvm_prog_run(prog, &ropts, &r0, &err);
+	if (trace && ts.have_prev) {
+		/* The last instruction: only r0 can have changed (a helper that
+		 * stopped the program); after a fault nothing is reported. */
+		uint64_t after[11];
+		memcpy(after, ts.prev_regs, sizeof(after));
+		if (xrc == 0)
+			after[0] = r0;
+		trace_flush(&ts, after);
+	}
+	if (xrc < 0) {
+		fflush(stdout);
+		cli_error_lib(name, &err);
+		rc = cli_exit_for(xrc, 0);
+		goto out;
+	}
+	if (cfg.json) {
+		printf("{\"r0\": %" PRIu64 ", \"maps\": {", r0);
+		cli_maps_print(stdout, env, 1, 1);
+		printf("}}\n");
+	} else {
+		if (prog_file.nmaps) {
+			cli_maps_print(stdout, env, 0, 1);
+			putchar('\n');
+		}
+		printf("0x%" PRIx64 "\n", r0);
+	}
+	if (fflush(stdout) != 0) {
+		cli_error("<stdout>", NULL, "write error");
+		rc = CLI_EXIT_INPUT;
+		goto out;
+	}
+	rc = CLI_EXIT_OK;
+out:
+	if (prog)
+		bpfvm_prog_free(prog);
+	if (env)
+		bpfvm_env_free(env);
+	cli_program_free(&prog_file);
+	free(fds);
+	free(cfg.maps);
+	free(mem);
+	return rc;
+}

@@ -1,0 +1,57 @@
+/* main.c - the `bpfvm` command: picks the subcommand (asm, disasm, run) and
+ * handles the global --help and --version. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli_util.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: bpfvm COMMAND [ARGS...]\n"
+		"       bpfvm --help | --version\n"
+		"\n"
+		"A userspace eBPF virtual machine and toolkit.\n"
+		"\n"
+		"Commands:\n"
+		"  asm FILE -o OUT      assemble text into raw bytecode (8 bytes per slot)\n"
+		"  disasm FILE          print one instruction per line\n"
+		"  run PROGRAM          run a program once (print r0) or over packets\n"
+		"                       (--pcap FILE, --live IFACE: print maps and returns)\n"
+		"\n"
+		"Run 'bpfvm COMMAND --help' for a command's options.\n"
+		"\n"
+		"Program files are raw bytecode (.bin), assembly text (.s, .asm) or ELF\n"
+		"objects (not supported yet); other names are recognised by content.\n"
+		"Errors are one line on stderr: 'bpfvm: FILE:WHERE: MESSAGE', where WHERE\n"
+		"is 'insn N', 'LINE:COL' or 'offset N'.\n"
+		"\n"
+		"%s",
+		CLI_EXIT_CODES_HELP);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		cli_usage_error(NULL, "missing command");
+		return CLI_EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+	}
+	if (strcmp(cmd, "--version") == 0) {
+		printf("bpfvm %s\n", BPFVM_VERSION_STRING);
+		return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+	}
+	if (strcmp(cmd, "asm") == 0)
+		return cli_cmd_asm(argc, argv);
+	if (strcmp(cmd, "disasm") == 0)
+		return cli_cmd_disasm(argc, argv);
+	if (strcmp(cmd, "run") == 0)
+		return cli_cmd_run(argc, argv);
+	if (cmd[0] == '-')
+		return cli_usage_error(NULL, "argument 1: unknown option '%.64s'", cmd);
+	return cli_usage_error(NULL, "argument 1: unknown command '%.64s'", cmd);
+}

@@ -1,0 +1,253 @@
+/* bpfvm-plugin.c - the plugin that bpf_conformance_runner starts once per
+ * test (see shared/conformance/README.md, "Runner <-> plugin protocol"):
+ * memory as hex in the first argument unless it starts with "--", the program
+ * as hex on stdin (or --program HEX), r0 printed in hex on stdout. Failures
+ * exit non-zero with one line on stderr, using the exit codes of `bpfvm`. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bpfvm/cli_hex.h"
+#include "bpfvm/cli_util.h"
+#include "vm.h"
+
+#define MAX_PROGRAM_HEX (64u << 20) /* characters of program hex read from stdin */
+
+static void fail_msg(const char *where, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* One line on stderr: "bpfvm-plugin: WHERE: MESSAGE", control characters
+ * replaced so it stays one line. */
+static void fail_msg(const char *where, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	for (char *c = msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	if (where && *where)
+		fprintf(stderr, "bpfvm-plugin: %s: %s\n", where, msg);
+	else
+		fprintf(stderr, "bpfvm-plugin: %s\n", msg);
+}
+
+static void usage(void)
+{
+	printf("Usage: bpfvm-plugin [MEMORY-HEX] [--engine interp|jit] [--program HEX] [--elf]\n"
+	       "\n"
+	       "The bpf_conformance_runner plugin: reads the program as hex bytes on stdin\n"
+	       "(or from --program), runs it in checked mode with the conformance helpers,\n"
+	       "r1 pointing to a copy of MEMORY-HEX and r2 holding its length, and prints\n"
+	       "r0 in hex. On failure it prints one line on stderr and exits non-zero.\n"
+	       "\n%s",
+	       CLI_EXIT_CODES_HELP);
+}
+
+/* Decodes hex; on error prints where and returns CLI_EXIT_INPUT. */
+static int decode(const char *what, const char *hex, size_t len, size_t max, uint8_t **out, size_t *outlen)
+{
+	size_t pos = 0;
+	const char *why = "";
+	if (cli_hex_decode(hex, len, max, out, outlen, &pos, &why) < 0) {
+		char where[96];
+		snprintf(where, sizeof(where), "%s: offset %zu", what, pos);
+		unsigned char c = (unsigned char)hex[pos];
+		if (c >= 0x21 && c < 0x7f)
+			fail_msg(where, "%s '%c'", why, c);
+		else
+			fail_msg(where, "%s", why);
+		return CLI_EXIT_INPUT;
+	}
+	return 0;
+}
+
+/* Reads stdin whole into a NUL-terminated malloc'd string. */
+static int read_stdin(char **text, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *b = malloc(cap + 1);
+	if (!b) {
+		fail_msg("stdin", "out of memory");
+		return CLI_EXIT_INPUT;
+	}
+	for (;;) {
+		if (n == cap) {
+			if (cap >= MAX_PROGRAM_HEX) {
+				free(b);
+				fail_msg("stdin", "program larger than %u characters of hex", MAX_PROGRAM_HEX);
+				return CLI_EXIT_INPUT;
+			}
+			char *nb = realloc(b, cap * 2 + 1);
+			if (!nb) {
+				free(b);
+				fail_msg("stdin", "out of memory");
+				return CLI_EXIT_INPUT;
+			}
+			b = nb;
+			cap *= 2;
+		}
+		ssize_t r = read(STDIN_FILENO, b + n, cap - n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			free(b);
+			fail_msg("stdin", "read error: %s", strerror(errno));
+			return CLI_EXIT_INPUT;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	b[n] = 0;
+	*text = b;
+	*len = n;
+	return 0;
+}
+
+static int run(const uint8_t *code, size_t code_len, uint8_t *mem, size_t mem_len)
+{
+	if (code_len == 0) {
+		fail_msg("program", "empty program");
+		return CLI_EXIT_INPUT;
+	}
+	if (code_len % 8) {
+		fail_msg("program", "offset %zu: %zu trailing bytes: 8 bytes per instruction slot", code_len - code_len % 8,
+			 code_len % 8);
+		return CLI_EXIT_INPUT;
+	}
+	size_t n = code_len / 8;
+	struct bpf_insn *insns = calloc(n, sizeof(*insns));
+	if (!insns) {
+		fail_msg("program", "out of memory");
+		return CLI_EXIT_INPUT;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *b = code + 8 * i;
+		insns[i].code = b[0];
+		insns[i].dst_reg = b[1] & 0x0f;
+		insns[i].src_reg = b[1] >> 4;
+		insns[i].off = (int16_t)(uint16_t)(b[2] | b[3] << 8);
+		insns[i].imm = (int32_t)((uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 |
+					 (uint32_t)b[7] << 24);
+	}
+
+	int rc;
+	bpfvm_prog *prog = NULL;
+	bpfvm_env *env = bpfvm_env_new();
+	if (!env) {
+		free(insns);
+		fail_msg(NULL, "out of memory");
+		return CLI_EXIT_INPUT;
+	}
+	vm_register_conformance_helpers(env);
+
+	struct bpfvm_error err;
+	memset(&err, 0, sizeof(err));
+	err.insn = -1;
+	err.offset = -1;
+	struct bpfvm_prog_opts popts = {.sz = sizeof(popts), .name = "conformance", .flags = 0};
+	char where[64];
+	rc = bpfvm_prog_load(env, insns, n, &popts, &prog, &err);
+	if (rc < 0) {
+		snprintf(where, sizeof(where), "insn %ld", err.insn);
+		fail_msg(err.insn >= 0 ? where : NULL, "%s", err.msg[0] ? err.msg : bpfvm_strerror(rc));
+		rc = rc == BPFVM_EUNSUPP ? CLI_EXIT_UNSUPP : CLI_EXIT_PROG;
+		goto out;
+	}
+	struct bpfvm_run_opts ropts = {
+		.sz = sizeof(ropts),
+		.engine = BPFVM_ENGINE_INTERP,
+		.flags = BPFVM_RUN_CHECKED,
+		.mem = mem,
+		.mem_len = mem_len,
+	};
+	uint64_t r0 = 0;
+	memset(&err, 0, sizeof(err));
+	err.insn = -1;
+	err.offset = -1;
+	rc = bpfvm_prog_run(prog, &ropts, &r0, &err);
+	if (rc < 0) {
+		snprintf(where, sizeof(where), "insn %ld", err.insn);
+		fail_msg(err.insn >= 0 ? where : NULL, "%s", err.msg[0] ? err.msg : bpfvm_strerror(rc));
+		rc = rc == BPFVM_EUNSUPP ? CLI_EXIT_UNSUPP : CLI_EXIT_RUN;
+		goto out;
+	}
+	printf("0x%" PRIx64 "\n", r0);
+	rc = fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+out:
+	if (prog)
+		bpfvm_prog_free(prog);
+	bpfvm_env_free(env);
+	free(insns);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mem_hex = NULL, *prog_hex = NULL;
+	int i = 1, rc;
+
+	if (argc > 1 && strncmp(argv[1], "--", 2) != 0) {
+		mem_hex = argv[1];
+		i = 2;
+	}
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage();
+			return CLI_EXIT_OK;
+		} else if (strcmp(a, "--engine") == 0 && i + 1 < argc) {
+			const char *e = argv[++i];
+			if (strcmp(e, "jit") == 0) {
+				fail_msg(NULL, "the JIT engine is not available yet");
+				return CLI_EXIT_UNSUPP;
+			}
+			if (strcmp(e, "interp") != 0) {
+				fail_msg(NULL, "argument %d: unknown engine '%.64s' (expected interp or jit)", i, e);
+				return CLI_EXIT_USAGE;
+			}
+		} else if (strcmp(a, "--jit") == 0) {
+			fail_msg(NULL, "the JIT engine is not available yet");
+			return CLI_EXIT_UNSUPP;
+		} else if (strcmp(a, "--interpret") == 0) {
+			/* uBPF's spelling of the default */
+		} else if (strcmp(a, "--elf") == 0) {
+			fail_msg(NULL, "ELF objects are not supported yet (issue: ELF loader)");
+			return CLI_EXIT_UNSUPP;
+		} else if (strcmp(a, "--program") == 0 && i + 1 < argc) {
+			prog_hex = argv[++i];
+		} else if (strcmp(a, "--engine") == 0 || strcmp(a, "--program") == 0) {
+			fail_msg(NULL, "argument %d: option '%s' needs a value", i, a);
+			return CLI_EXIT_USAGE;
+		} else {
+			fail_msg(NULL, "argument %d: unknown option '%.64s'", i, a);
+			return CLI_EXIT_USAGE;
+		}
+	}
+
+	uint8_t *mem = NULL, *code = NULL;
+	size_t mem_len = 0, code_len = 0;
+	char *text = NULL;
+	if (mem_hex && (rc = decode("memory", mem_hex, strlen(mem_hex), CLI_MAX_MEM, &mem, &mem_len)))
+		return rc;
+	if (prog_hex) {
+		rc = decode("program", prog_hex, strlen(prog_hex), MAX_PROGRAM_HEX, &code, &code_len);
+	} else {
+		size_t len = 0;
+		rc = read_stdin(&text, &len);
+		if (!rc)
+			rc = decode("program", text, len, MAX_PROGRAM_HEX, &code, &code_len);
+	}
+	if (!rc)
+		rc = run(code, code_len, mem, mem_len);
+	free(text);
+	free(code);
+	free(mem);
+	return rc;
+}

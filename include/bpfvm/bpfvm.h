@@ -1,0 +1,402 @@
+/* bpfvm.h - the public API of bpfvm, a userspace eBPF virtual machine.
+ *
+ * Objects and owners:
+ *   bpfvm_env   the environment: helper registry (later maps, program types,
+ *               options). Created by bpfvm_env_new, freed by bpfvm_env_free
+ *               after every program loaded in it is freed.
+ *   bpfvm_prog  a loaded program: validated code, pre-decoded for the engines.
+ *               Immutable once loaded; may be run from several threads at once.
+ *   bpfvm_exec  one run's execution state (registers, stack, budget). Lives
+ *               only during bpfvm_prog_run; helpers receive it.
+ *
+ * Functions return 0 (or a count) on success and a negative BPFVM_E* code on
+ * failure; when an error struct is passed it receives a one-line message and
+ * the position (instruction index, line:column or file offset). The library
+ * never prints. */
+#ifndef BPFVM_BPFVM_H
+#define BPFVM_BPFVM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpfvm/insn.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BPFVM_MAX_INSNS 1000000     /* largest program accepted, in slots */
+#define BPFVM_STACK_SIZE 512        /* bytes of stack per call frame */
+#define BPFVM_MAX_CALL_DEPTH 8      /* nested bpf-to-bpf calls below the entry frame */
+#define BPFVM_DEFAULT_BUDGET 10000000ULL /* instructions a checked run may execute */
+
+enum bpfvm_errcode {
+	BPFVM_OK = 0,
+	BPFVM_EINVAL = -1,   /* bad argument to a library call */
+	BPFVM_ENOMEM = -2,   /* allocation failed */
+	BPFVM_EDECODE = -3,  /* malformed bytecode (err.insn says where) */
+	BPFVM_EASM = -4,     /* assembly syntax error (err.line, err.column) */
+	BPFVM_EFAULT = -5,   /* run time: memory access outside every region */
+	BPFVM_EBUDGET = -6,  /* run time: instruction budget exhausted */
+	BPFVM_EHELPER = -7,  /* unknown helper, at load or (callx) at run time */
+	BPFVM_ESTACK = -8,   /* run time: call depth exceeded */
+	BPFVM_EIO = -9,      /* reading or writing a file */
+	BPFVM_EUNSUPP = -10, /* valid eBPF that bpfvm cannot run (yet) */
+	BPFVM_EFORMAT = -11, /* malformed input file (err.offset says where) */
+};
+
+struct bpfvm_error {
+	int code;        /* enum bpfvm_errcode */
+	long insn;       /* instruction index, or -1 */
+	int line, column;/* 1-based assembly position, or 0 */
+	long offset;     /* byte offset in an input file, or -1 */
+	char msg[256];   /* one line, without the position */
+};
+
+/* Writes "insn 3: unknown opcode 0xff" (or "line 2:5: ...", "offset 17: ...")
+ * into buf; returns buf. */
+const char *bpfvm_error_format(const struct bpfvm_error *err, char *buf, size_t len);
+/* A short constant description of a BPFVM_E* code. */
+const char *bpfvm_strerror(int code);
+
+/* ---- environment and helpers ---- */
+
+typedef struct bpfvm_env bpfvm_env;
+typedef struct bpfvm_prog bpfvm_prog;
+typedef struct bpfvm_exec bpfvm_exec;
+
+/* A helper: r1..r5 in, r0 out. exec gives access to the run (cookie, stop). */
+typedef uint64_t (*bpfvm_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+				    bpfvm_exec *exec);
+
+/* Returns a new environment with no helpers, or NULL when out of memory. */
+bpfvm_env *bpfvm_env_new(void);
+void bpfvm_env_free(bpfvm_env *env);
+
+/* Registers (or replaces) helper id. name is copied and may be NULL. cookie
+ * is handed back through bpfvm_exec_cookie while fn runs. */
+int bpfvm_env_register_helper(bpfvm_env *env, uint32_t id, const char *name, bpfvm_helper_fn fn,
+			      void *cookie);
+
+/* Inside a helper: the cookie it was registered with. */
+void *bpfvm_exec_cookie(const bpfvm_exec *exec);
+/* Inside a helper: end the program when the helper returns, with r0 = value. */
+void bpfvm_exec_stop(bpfvm_exec *exec, uint64_t r0);
+/* Inside a helper: 1 if [addr, addr + len) lies in a region the program may
+ * read (write = 0) or write (write = 1); helpers use it before touching
+ * program-supplied pointers. */
+int bpfvm_exec_check(const bpfvm_exec *exec, uint64_t addr, uint64_t len, int write);
+
+/* ---- programs ---- */
+
+enum bpfvm_prog_flags {
+	/* The caller vouches the program is safe: run without bounds checks or
+	 * budget (until the verifier exists, this is the only unchecked path). */
+	BPFVM_PROG_F_TRUSTED = 1u << 0,
+};
+
+/* Program types: the kernel's numbering. 0 (BPF_PROG_TYPE_UNSPEC) is bpfvm's
+ * raw-memory convention: r1 = memory, r2 = its length (the conformance suite's). */
+#define BPFVM_PROG_TYPE_RAW 0
+
+struct bpfvm_prog_opts {
+	size_t sz;         /* sizeof(struct bpfvm_prog_opts) */
+	const char *name;  /* copied; NULL for "prog" */
+	uint32_t flags;    /* enum bpfvm_prog_flags */
+	uint32_t type;     /* BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_XDP, or BPFVM_PROG_TYPE_RAW */
+	const int *fd_array; /* lddw map_idx N refers to map fd fd_array[N] (copied) */
+	size_t fd_array_len;
+};
+
+/* Validates and loads n instruction slots (copied). On success *out owns a new
+ * program to release with bpfvm_prog_free; env must outlive it. */
+int bpfvm_prog_load(bpfvm_env *env, const struct bpf_insn *insns, size_t n, const struct bpfvm_prog_opts *opts,
+		    bpfvm_prog **out, struct bpfvm_error *err);
+void bpfvm_prog_free(bpfvm_prog *prog);
+/* The program's instructions as loaded (borrowed, valid while prog lives). */
+const struct bpf_insn *bpfvm_prog_insns(const bpfvm_prog *prog, size_t *n);
+const char *bpfvm_prog_name(const bpfvm_prog *prog);
+uint32_t bpfvm_prog_type(const bpfvm_prog *prog);
+/* The program's fd in its env (for prog_array maps and tail calls). */
+int bpfvm_prog_fd(const bpfvm_prog *prog);
+
+/* ---- running ---- */
+
+enum bpfvm_engine { BPFVM_ENGINE_INTERP = 0, BPFVM_ENGINE_JIT = 1 };
+
+enum bpfvm_run_flags {
+	BPFVM_RUN_CHECKED = 1u << 0, /* force bounds checks and budget on a trusted program */
+};
+
+/* A memory region a checked run may access besides its input and stack. */
+struct bpfvm_region {
+	uint64_t start, len;
+	int writable;
+};
+
+/* Called before each executed instruction when set (checked engine only):
+ * pc, the instruction, and the registers before it runs. */
+typedef void (*bpfvm_trace_fn)(void *cookie, size_t pc, const struct bpf_insn *insn, const uint64_t regs[11]);
+
+struct bpfvm_run_opts {
+	size_t sz;                   /* sizeof(struct bpfvm_run_opts) */
+	int engine;                  /* enum bpfvm_engine */
+	uint32_t flags;              /* enum bpfvm_run_flags */
+	void *mem;                   /* r1 = mem, r2 = mem_len; a writable region */
+	size_t mem_len;
+	const void *packet;          /* LD_ABS/LD_IND data; defaults to mem */
+	size_t packet_len;
+	const struct bpfvm_region *regions; /* extra regions for checked runs (copied per run) */
+	size_t nregions;
+	uint64_t budget;             /* checked runs: max executed instructions; 0 = default */
+	bpfvm_trace_fn trace;        /* forces the checked engine */
+	void *trace_cookie;
+	/* Socket filter and XDP programs: the frame (from its Ethernet header),
+	 * copied into the run's packet buffer, and its metadata. */
+	const void *frame;
+	size_t frame_len;
+	uint32_t wire_len;           /* original length on the wire; 0 = frame_len */
+	uint32_t ifindex;            /* ingress interface index */
+	uint32_t rx_queue;
+	uint32_t cpu;                /* the CPU slot of per-CPU maps (< ncpus) */
+};
+
+/* Runs prog once. On success stores r0 and returns 0; on a run-time fault
+ * returns BPFVM_EFAULT/EBUDGET/EHELPER/ESTACK with err naming the instruction.
+ * opts may be NULL (no memory, interpreter). */
+int bpfvm_prog_run(const bpfvm_prog *prog, const struct bpfvm_run_opts *opts, uint64_t *r0,
+		   struct bpfvm_error *err);
+
+/* A reusable execution context for many runs (one per thread): keeps its
+ * stack and packet buffer between runs. bpfvm_prog_run uses a temporary one. */
+bpfvm_exec *bpfvm_exec_new(bpfvm_env *env);
+void bpfvm_exec_free(bpfvm_exec *exec);
+int bpfvm_exec_run(bpfvm_exec *exec, const bpfvm_prog *prog, const struct bpfvm_run_opts *opts, uint64_t *r0,
+		   struct bpfvm_error *err);
+/* After a packet run: the frame as the program left it (XDP may move its
+ * start and end). Borrowed until the next run. */
+const void *bpfvm_exec_packet(const bpfvm_exec *exec, size_t *len);
+
+/* ---- maps (shared state between programs and the host) ----
+ *
+ * Kernel semantics: types and flags use the kernel's numbering
+ * (BPF_MAP_TYPE_ARRAY, BPF_ANY, ...), and the map operations return the
+ * kernel's negative errno values (-ENOENT, -EEXIST, -E2BIG, -EINVAL, -ENOMEM),
+ * not BPFVM_E* codes. Maps are owned by their environment and live until it
+ * is freed. All operations are safe from several threads at once. */
+
+typedef struct bpfvm_map bpfvm_map;
+
+struct bpfvm_map_opts {
+	size_t sz;            /* sizeof(struct bpfvm_map_opts) */
+	const char *name;     /* copied (up to 15 characters kept); may be NULL */
+	uint32_t type;        /* BPF_MAP_TYPE_* */
+	uint32_t key_size, value_size, max_entries, map_flags;
+	uint32_t ncpus;       /* per-CPU maps: number of CPU copies; 0 = bpfvm_env_ncpus() */
+};
+
+/* Creates a map; returns its fd (>= 3, unique among the env's maps and
+ * programs) or a negative errno. */
+int bpfvm_map_create(bpfvm_env *env, const struct bpfvm_map_opts *opts);
+bpfvm_map *bpfvm_map_from_fd(const bpfvm_env *env, int fd);     /* NULL if none */
+bpfvm_map *bpfvm_map_by_name(const bpfvm_env *env, const char *name);
+/* The env's maps in creation order: fills up to cap, returns the total. */
+size_t bpfvm_env_maps(const bpfvm_env *env, bpfvm_map **out, size_t cap);
+/* CPU copies of per-CPU maps and the range of bpf_get_smp_processor_id. */
+uint32_t bpfvm_env_ncpus(const bpfvm_env *env);
+void bpfvm_env_set_ncpus(bpfvm_env *env, uint32_t ncpus); /* before creating maps */
+
+struct bpfvm_map_info {
+	const char *name;     /* borrowed */
+	int fd;
+	uint32_t type, key_size, value_size, max_entries, map_flags, ncpus;
+};
+void bpfvm_map_get_info(const bpfvm_map *map, struct bpfvm_map_info *info);
+
+/* Host-side operations, as bpf(2)'s BPF_MAP_* commands behave. For per-CPU
+ * maps value holds ncpus values, each rounded up to 8 bytes, as in the
+ * kernel. Queue and stack maps take key NULL: update pushes, lookup peeks,
+ * lookup_and_delete pops. */
+int bpfvm_map_lookup(bpfvm_map *map, const void *key, void *value);
+int bpfvm_map_update(bpfvm_map *map, const void *key, const void *value, uint64_t flags);
+int bpfvm_map_delete(bpfvm_map *map, const void *key);
+int bpfvm_map_lookup_and_delete(bpfvm_map *map, const void *key, void *value);
+/* key NULL gives the first key; -ENOENT after the last. */
+int bpfvm_map_get_next_key(bpfvm_map *map, const void *key, void *next_key);
+
+/* Ring buffers: calls fn for every committed record in order (discarded ones
+ * are skipped) and frees their space; returns the number of records or a
+ * negative errno. A non-zero return from fn stops early. */
+typedef int (*bpfvm_ringbuf_fn)(void *cookie, const void *data, size_t size);
+int bpfvm_ringbuf_consume(bpfvm_map *map, bpfvm_ringbuf_fn fn, void *cookie);
+
+/* ---- helper prototypes ----
+ * Argument and return types, as the kernel's bpf_func_proto describes them;
+ * the verifier checks calls against them. */
+enum bpfvm_arg_type {
+	BPFVM_ARG_NONE = 0,        /* argument not used */
+	BPFVM_ARG_ANYTHING,        /* any initialised value */
+	BPFVM_ARG_CONST_MAP_PTR,   /* a map (lddw map fd / index) */
+	BPFVM_ARG_PTR_TO_MAP_KEY,  /* key_size readable bytes */
+	BPFVM_ARG_PTR_TO_MAP_VALUE,/* value_size readable bytes */
+	BPFVM_ARG_PTR_TO_MEM,      /* readable memory, size in the next argument */
+	BPFVM_ARG_PTR_TO_UNINIT_MEM, /* writable memory, size in the next argument */
+	BPFVM_ARG_CONST_SIZE,      /* size of the previous memory argument, > 0 */
+	BPFVM_ARG_CONST_SIZE_OR_ZERO,
+	BPFVM_ARG_PTR_TO_CTX,      /* the program's context */
+	BPFVM_ARG_PTR_TO_FUNC,     /* a callback (lddw src 4) */
+	BPFVM_ARG_PTR_TO_STACK_OR_NULL,
+	BPFVM_ARG_PTR_TO_RINGBUF_MEM, /* a record from ringbuf_reserve */
+	BPFVM_ARG_CONST_ALLOC_SIZE_OR_ZERO,
+	BPFVM_ARG_PTR_TO_LONG,     /* 8 writable bytes */
+};
+enum bpfvm_ret_type {
+	BPFVM_RET_INTEGER = 0,
+	BPFVM_RET_VOID,
+	BPFVM_RET_PTR_TO_MAP_VALUE_OR_NULL,
+	BPFVM_RET_PTR_TO_RINGBUF_MEM_OR_NULL,
+};
+struct bpfvm_helper_proto {
+	uint8_t ret;      /* enum bpfvm_ret_type */
+	uint8_t args[5];  /* enum bpfvm_arg_type */
+};
+/* Like bpfvm_env_register_helper, with a prototype for the verifier. */
+int bpfvm_env_register_helper_proto(bpfvm_env *env, uint32_t id, const char *name, bpfvm_helper_fn fn,
+				    void *cookie, const struct bpfvm_helper_proto *proto);
+/* The kernel helper bpfvm provides under id, or NULL: its name and prototype. */
+const char *bpfvm_builtin_helper(uint32_t id, struct bpfvm_helper_proto *proto);
+
+/* ---- packet sources (libpcap): capture files and live interfaces ----
+ * Frames come out as Ethernet frames whatever the link type: cooked (SLL,
+ * SLL2), raw IP and BSD loopback captures get a synthesized 14-byte Ethernet
+ * header; other link types are refused when the source is opened. */
+
+typedef struct bpfvm_pktsrc bpfvm_pktsrc;
+
+struct bpfvm_frame {
+	const uint8_t *data;  /* borrowed until the next call on the source */
+	uint32_t caplen;      /* bytes in data */
+	uint32_t wire_len;    /* length on the wire */
+	uint64_t ts_ns;       /* capture time, ns since the epoch */
+	uint64_t index;       /* 0-based frame number in the source */
+};
+
+/* Opens a pcap or pcapng file ("-" = stdin). 0 or BPFVM_EIO/EFORMAT/EUNSUPP. */
+int bpfvm_pktsrc_open_file(const char *path, bpfvm_pktsrc **out, struct bpfvm_error *err);
+/* Opens a live capture on iface (needs root or CAP_NET_RAW). */
+int bpfvm_pktsrc_open_live(const char *iface, bpfvm_pktsrc **out, struct bpfvm_error *err);
+/* Next frame: 1 with *f filled, 0 at the end of a file or when timeout_ms
+ * passed on a live source without a frame, or a negative BPFVM_E* (a
+ * truncated or corrupt file: err.offset is the file offset). */
+int bpfvm_pktsrc_next(bpfvm_pktsrc *src, struct bpfvm_frame *f, int timeout_ms, struct bpfvm_error *err);
+/* The interface index of a live source (0 for files). */
+uint32_t bpfvm_pktsrc_ifindex(const bpfvm_pktsrc *src);
+/* Bytes of the file read so far and its size (0 when unknown): progress. */
+void bpfvm_pktsrc_progress(const bpfvm_pktsrc *src, uint64_t *done, uint64_t *total);
+void bpfvm_pktsrc_close(bpfvm_pktsrc *src);
+
+/* ---- kernel helpers' host hooks ---- */
+
+/* Where bpf_trace_printk (helper 6) output goes. fn receives each call's
+ * output as one line the way the kernel's trace_pipe shows it, without the
+ * newline trace_pipe adds after it:
+ *   "<comm, 16 wide>-<tid, 7 wide> [<cpu, 3 digits>] ..... <sec, 5 wide>.<usec, 6 digits>: bpf_trace_printk: <text>"
+ * comm and tid are the calling host thread's, cpu is the run's CPU slot, the
+ * time is CLOCK_MONOTONIC and "....." stands for the kernel's irq/preempt
+ * flags. <text> is the formatted text as the program wrote it, at most 1023
+ * characters, the kernel's limit (a trailing
+ * "\n" of the format stays, as in the kernel, where it shows as an empty
+ * line); the text starts right after the first "bpf_trace_printk: ". line is
+ * valid only during the call. fn may be called from several threads at once.
+ * fn NULL restores the default, which writes line and "\n" to stderr. */
+void bpfvm_env_set_printk(bpfvm_env *env, void (*fn)(void *cookie, const char *line), void *cookie);
+
+/* ---- assembler and disassembler ---- */
+
+enum bpfvm_syntax {
+	BPFVM_SYNTAX_AUTO = 0, /* assembler: accept either syntax, line by line */
+	BPFVM_SYNTAX_LLVM = 1, /* r0 = *(u32 *)(r1 + 4), as llvm-objdump prints it */
+	BPFVM_SYNTAX_UBPF = 2, /* ldxw %r0, [%r1+4], the conformance suite's syntax */
+};
+
+/* Assembles text (len bytes, need not be NUL-terminated). On success *out is
+ * a malloc'd array of *n slots that the caller frees with free(). Errors carry
+ * line:column and quote the offending text. */
+int bpfvm_asm(const char *text, size_t len, int syntax, struct bpf_insn **out, size_t *n,
+	      struct bpfvm_error *err);
+
+/* Map declarations. Assembly text declares maps with the directive
+ *   .map NAME TYPE key=K value=V entries=N [flags=F]
+ * (TYPE: array, hash, percpu_array, percpu_hash, lru_hash, lru_percpu_hash,
+ * ringbuf, queue, stack, prog_array; key/value may be left out where the type
+ * needs 0) and refers to a map by name where an lddw takes a map index:
+ * `lddw %r1, map_idx NAME`, `lddw %r1, map_idx_value NAME, OFF`,
+ * `ld_pseudo r1, 5, NAME`, `ld_pseudo r1, 6, NAME`. The name becomes the
+ * map's index among the declarations (BPF_PSEUDO_MAP_IDX): the file's maps in
+ * order, then the caller's (opts->maps); the loader's fd_array turns indices
+ * into map fds. Names may be used before their declaration. */
+struct bpfvm_asm_map {
+	char name[16];        /* NUL-terminated: [A-Za-z_.][A-Za-z0-9_.]*, 1-15 characters */
+	uint32_t type;        /* BPF_MAP_TYPE_* */
+	uint32_t key_size, value_size, max_entries, map_flags;
+	int line, column;     /* the directive's position; 0 for the caller's maps */
+};
+
+struct bpfvm_asm_opts {
+	size_t sz;            /* sizeof(struct bpfvm_asm_opts) */
+	int syntax;           /* enum bpfvm_syntax */
+	/* Maps declared outside the text (borrowed during the call): they take
+	 * the indices after the text's own declarations, in order. */
+	const struct bpfvm_asm_map *maps;
+	size_t nmaps;
+};
+
+struct bpfvm_asm_result {
+	size_t sz;            /* set by the caller: sizeof(struct bpfvm_asm_result) */
+	struct bpf_insn *insns; /* malloc'd: n slots */
+	size_t n;
+	struct bpfvm_asm_map *maps; /* malloc'd: every map by index (the text's, then opts->maps) */
+	size_t nmaps;
+};
+
+/* Like bpfvm_asm, also returning the map declarations. opts may be NULL (AUTO
+ * syntax, no extra maps). On success res owns its arrays: release them with
+ * bpfvm_asm_result_free. On failure res holds nothing to free. Declaration
+ * errors (bad name, unknown type, bad or missing sizes, duplicate names) and
+ * names that no declaration defines are BPFVM_EASM with line:column. */
+int bpfvm_asm_ex(const char *text, size_t len, const struct bpfvm_asm_opts *opts, struct bpfvm_asm_result *res,
+		 struct bpfvm_error *err);
+void bpfvm_asm_result_free(struct bpfvm_asm_result *res);
+
+/* The .map directive's type names: the BPF_MAP_TYPE_* value of the first len
+ * bytes of name, or -1; and the name of a type (NULL when it has none). */
+int bpfvm_asm_map_type(const char *name, size_t len);
+const char *bpfvm_asm_map_type_name(uint32_t type);
+
+enum bpfvm_disasm_flags {
+	BPFVM_DISASM_NO_ANNOTATE = 1u << 0, /* no "# helper name" comments */
+	/* LLVM syntax: print the dst of 8/16/32-bit loads (ldxb/h/w), the src of
+	 * 8/16/32-bit stores (stxb/h/w) and of the 32-bit atomic add as wN, as
+	 * `llvm-objdump --mattr=+alu32` does. Without it they print as rN, as plain
+	 * `llvm-objdump -d` prints them even for objects built with -mcpu=v3 (the
+	 * ELF file does not record the CPU). Other 32-bit forms always use wN. */
+	BPFVM_DISASM_ALU32 = 1u << 1,
+};
+
+/* Disassembles the instruction at insns[pc] (n slots in all) into buf, in
+ * syntax BPFVM_SYNTAX_LLVM (also for AUTO) or BPFVM_SYNTAX_UBPF; flags are
+ * enum bpfvm_disasm_flags. Returns the number of slots it spans (1, or 2 for
+ * lddw), or BPFVM_EDECODE when it is not a valid instruction (also an lddw
+ * without its second slot): buf then holds ".quad 0x<16 hex digits>", the raw
+ * little-endian word as llvm-mc assembles it back. BPFVM_EINVAL for pc >= n or
+ * an unknown syntax. The text is cut to buflen - 1 characters and always
+ * NUL-terminated (buf may be NULL when buflen is 0). Comments (helper names,
+ * local call targets) follow a " # " and are omitted with
+ * BPFVM_DISASM_NO_ANNOTATE. */
+int bpfvm_disasm_insn(const struct bpf_insn *insns, size_t n, size_t pc, int syntax, uint32_t flags,
+		      char *buf, size_t buflen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

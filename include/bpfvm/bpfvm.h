@@ -396,6 +396,180 @@ enum bpfvm_disasm_flags {
 int bpfvm_disasm_insn(const struct bpf_insn *insns, size_t n, size_t pc, int syntax, uint32_t flags,
 		      char *buf, size_t buflen);
 
+/* ---- ELF objects ----
+ * Runs clang-compiled BPF objects (clang -O2 -g -target bpf -c) the way
+ * libbpf loads them: every function outside .text is a program whose type
+ * comes from its section name (libbpf's conventions: "socket" socket
+ * filter, "xdp" XDP, "tc"/"classifier" sched_cls, "kprobe/...",
+ * "tracepoint/..." ...); functions in .text are subprograms, appended to each
+ * program that calls them (bpf-to-bpf calls, callbacks). Maps come from the
+ * BTF-defined .maps section (with prog_array initial `values = {...}`), the
+ * legacy "maps" section (struct bpf_map_def) and global data: .data, .data.*,
+ * .rodata, .rodata.* (BPF_F_RDONLY_PROG) and .bss become single-entry array
+ * maps, referenced with lddw map value (BPF_PSEUDO_MAP_IDX_VALUE). Maps are
+ * referenced by index: each program's fd_array holds the object's map fds.
+ * CO-RE relocations against struct __sk_buff and struct xdp_md resolve to
+ * the layouts bpfvm gives programs; other types resolve to the object's own
+ * BTF (the layout the object was compiled against), unless
+ * BPFVM_OBJ_F_STRICT_CORE. Unlike libbpf, .rodata is not frozen: the host
+ * may change it (bpfvm_map_update) before running the programs.
+ *
+ * Malformed objects (not ELF, not EM_BPF, truncated, bad section or symbol
+ * indices, relocations of missing symbols, garbage BTF ...) give
+ * BPFVM_EFORMAT with a one-line message naming the section or symbol and
+ * err.offset, the file offset concerned. */
+
+typedef struct bpfvm_obj bpfvm_obj;
+
+enum bpfvm_obj_flags {
+	/* Parse and relocate only: create no maps, load no programs (env may
+	 * be NULL). For disassembly and `info`. */
+	BPFVM_OBJ_F_NO_LOAD = 1u << 0,
+	/* A program that fails to load is recorded in its info (load_error,
+	 * load_msg) instead of failing the open. Programs whose type bpfvm
+	 * cannot run, or whose section names no type, never fail the open. */
+	BPFVM_OBJ_F_KEEP_GOING = 1u << 1,
+	/* CO-RE relocations against types bpfvm does not provide fail instead
+	 * of resolving against the object's own BTF. */
+	BPFVM_OBJ_F_STRICT_CORE = 1u << 2,
+	/* Programs in sections that name no program type load as raw programs
+	 * (BPFVM_PROG_TYPE_RAW: r1 = memory, r2 = its length). */
+	BPFVM_OBJ_F_RAW_UNKNOWN = 1u << 3,
+};
+
+struct bpfvm_obj_opts {
+	size_t sz;            /* sizeof(struct bpfvm_obj_opts) */
+	/* The object's name (prefix of global data map names, as libbpf's
+	 * "<name>.rodata"); NULL: the file's base name up to its first '.',
+	 * or "obj" for memory. Copied. */
+	const char *name;
+	uint32_t flags;       /* enum bpfvm_obj_flags */
+	uint32_t prog_flags;  /* enum bpfvm_prog_flags for every program */
+};
+
+/* Opens the object at path (or len bytes at data, copied) and, unless
+ * BPFVM_OBJ_F_NO_LOAD, creates its maps in env, stores their initial values
+ * and loads its programs. On success *out owns the object (release it with
+ * bpfvm_obj_close before freeing env). On failure nothing is left in env.
+ * opts may be NULL. */
+int bpfvm_obj_open(bpfvm_env *env, const char *path, const struct bpfvm_obj_opts *opts, bpfvm_obj **out,
+		   struct bpfvm_error *err);
+int bpfvm_obj_open_mem(bpfvm_env *env, const void *data, size_t len, const struct bpfvm_obj_opts *opts,
+		       bpfvm_obj **out, struct bpfvm_error *err);
+/* Frees the object's programs and removes its maps from env. */
+void bpfvm_obj_close(bpfvm_obj *obj);
+
+const char *bpfvm_obj_name(const bpfvm_obj *obj);
+/* The "license" section's text ("" when there is none). */
+const char *bpfvm_obj_license(const bpfvm_obj *obj);
+/* The "version" section's value (0 when there is none). */
+uint32_t bpfvm_obj_kversion(const bpfvm_obj *obj);
+
+/* A function placed in a program: the program's entry at insn 0, then the
+ * subprograms appended after it. */
+struct bpfvm_obj_func {
+	const char *name;
+	size_t insn;          /* first slot in the program's final instructions */
+	size_t n;             /* slots */
+};
+
+/* Source line information (.BTF.ext line_info, with -g). */
+struct bpfvm_obj_line {
+	size_t insn;          /* slot in the program's final instructions */
+	const char *file;     /* as the compiler recorded it */
+	const char *text;     /* the source line ("" when not recorded) */
+	uint32_t line, column;
+};
+
+/* Everything the object says about one program. All pointers are borrowed
+ * and valid until bpfvm_obj_close. */
+struct bpfvm_obj_prog_info {
+	const char *name;     /* the function's symbol */
+	const char *section;  /* e.g. "xdp", "socket", "kprobe/do_unlinkat" */
+	uint32_t type;        /* BPF_PROG_TYPE_* by libbpf's conventions */
+	uint32_t expected_attach_type;
+	int type_known;       /* 0: the section name names no program type */
+	const char *type_name;/* "socket_filter", "xdp", "kprobe", ... */
+	size_t sec_insn;      /* first slot of the function in its section */
+	size_t sec_ninsns;    /* its own slots */
+	/* Final instructions: relocated, subprograms appended (what was, or
+	 * would be, given to bpfvm_prog_load). NULL when linking failed. */
+	const struct bpf_insn *insns;
+	size_t ninsns;
+	const struct bpfvm_obj_func *funcs;
+	size_t nfuncs;
+	const struct bpfvm_obj_line *lines; /* ordered by insn */
+	size_t nlines;
+	bpfvm_prog *prog;     /* the loaded program, or NULL */
+	int load_error;       /* 0, or why it was not loaded (BPFVM_E*) */
+	const char *load_msg; /* "" or one line: why it was not loaded */
+};
+
+size_t bpfvm_obj_prog_count(const bpfvm_obj *obj);
+/* Program i (in the order of the object's sections and symbols), or NULL. */
+const struct bpfvm_obj_prog_info *bpfvm_obj_prog(const bpfvm_obj *obj, size_t i);
+/* The index of the program whose function is called name, else of the first
+ * program in section name; -1 when none. */
+long bpfvm_obj_prog_find(const bpfvm_obj *obj, const char *name);
+/* The loaded program called name (function), or the first one loaded from
+ * section sec; NULL when there is none or it was not loaded. */
+bpfvm_prog *bpfvm_obj_prog_by_name(const bpfvm_obj *obj, const char *name);
+bpfvm_prog *bpfvm_obj_prog_by_section(const bpfvm_obj *obj, const char *sec);
+
+enum bpfvm_obj_map_kind {
+	BPFVM_OBJ_MAP_BTF = 1,   /* .maps */
+	BPFVM_OBJ_MAP_LEGACY,    /* maps (struct bpf_map_def) */
+	BPFVM_OBJ_MAP_DATA,      /* .data, .data.* */
+	BPFVM_OBJ_MAP_RODATA,    /* .rodata, .rodata.* */
+	BPFVM_OBJ_MAP_BSS,       /* .bss */
+};
+
+struct bpfvm_obj_map_info {
+	const char *name;     /* the variable's name; the section's for global data (".rodata") */
+	const char *env_name; /* its name in env (<= 15 characters, libbpf's naming) */
+	const char *section;
+	int kind;             /* enum bpfvm_obj_map_kind */
+	uint32_t type, key_size, value_size, max_entries, map_flags;
+	uint32_t key_btf_id, value_btf_id; /* the BTF types of key and value, 0 when unknown */
+	bpfvm_map *map;       /* NULL with BPFVM_OBJ_F_NO_LOAD */
+	int fd;               /* -1 with BPFVM_OBJ_F_NO_LOAD */
+	size_t ninit;         /* prog_array: slots given in `values = {...}` */
+};
+
+size_t bpfvm_obj_map_count(const bpfvm_obj *obj);
+const struct bpfvm_obj_map_info *bpfvm_obj_map(const bpfvm_obj *obj, size_t i);
+/* The map called name (variable or section name, or its name in env). */
+bpfvm_map *bpfvm_obj_map_by_name(const bpfvm_obj *obj, const char *name);
+
+enum bpfvm_obj_reloc_kind {
+	BPFVM_RELOC_MAP = 1,     /* lddw of a map: src BPF_PSEUDO_MAP_IDX, imm = map index */
+	BPFVM_RELOC_MAP_VALUE,   /* lddw of global data: src BPF_PSEUDO_MAP_IDX_VALUE, next imm = offset */
+	BPFVM_RELOC_CALL,        /* bpf-to-bpf call of a subprogram */
+	BPFVM_RELOC_FUNC,        /* lddw of a subprogram's address (src BPF_PSEUDO_FUNC: callbacks) */
+	BPFVM_RELOC_CORE,        /* CO-RE: a field offset, size, existence ... */
+	BPFVM_RELOC_PROG_SLOT,   /* prog_array initial value (`values = {...}`) */
+};
+
+/* One applied relocation, as placed in a program's final instructions (a
+ * subprogram's relocations are listed once per program that includes it). */
+struct bpfvm_obj_reloc {
+	int kind;             /* enum bpfvm_obj_reloc_kind */
+	long prog;            /* program index; -1 for PROG_SLOT */
+	size_t insn;          /* slot in that program's final instructions */
+	const char *section;  /* the section of the relocated instruction or map */
+	uint64_t sec_off;     /* byte offset in that section */
+	uint32_t elf_type;    /* R_BPF_64_64, R_BPF_64_32, R_BPF_64_ABS64 ...; 0 for CO-RE */
+	const char *symbol;   /* the ELF symbol ("" for CO-RE) */
+	long map;             /* map index, or -1 */
+	int64_t value;        /* MAP_VALUE: offset in the value; CALL, FUNC: target
+			       * slot; CORE: the patched value; PROG_SLOT: slot index */
+	const char *target;   /* what it refers to, one line: a map's or function's
+			       * name, or "struct __sk_buff::len (0:0) field_byte_offset" */
+};
+
+size_t bpfvm_obj_reloc_count(const bpfvm_obj *obj);
+const struct bpfvm_obj_reloc *bpfvm_obj_reloc(const bpfvm_obj *obj, size_t i);
+
 #ifdef __cplusplus
 }
 #endif

@@ -94,6 +94,8 @@ int vm_ctx_prepare(bpfvm_exec *ex, const struct bpfvm_run_opts *o, uint64_t regs
 	ex->pkt_end = data + len;
 	ex->pkt = data;
 	ex->pkt_len = len;
+	ex->pkt_net_off = len >= 14 ? 14 : len; /* after the Ethernet header */
+	ex->pkt_has_ll = 1;
 	memset(ex->ctx_buf, 0, sizeof(ex->ctx_buf));
 	regs[1] = (uint64_t)(uintptr_t)ex->ctx_buf;
 

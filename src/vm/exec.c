@@ -87,6 +87,8 @@ int bpfvm_exec_run(bpfvm_exec *ex, const bpfvm_prog *prog, const struct bpfvm_ru
 	ex->cpu = o.cpu;
 	ex->pkt = o.packet ? o.packet : o.mem;
 	ex->pkt_len = o.packet ? o.packet_len : o.mem_len;
+	ex->pkt_net_off = 0;
+	ex->pkt_has_ll = 0;
 	ex->pkt_data = ex->pkt_end = ex->pkt_meta = NULL;
 	ex->budget = o.budget ? o.budget : BPFVM_DEFAULT_BUDGET;
 	ex->may_goto = VM_MAY_GOTO_BUDGET;

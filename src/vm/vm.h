@@ -121,6 +121,8 @@ struct bpfvm_exec {
 	uint64_t ctx;                   /* r1 at entry */
 	const uint8_t *pkt;             /* LD_ABS/LD_IND data */
 	size_t pkt_len;
+	size_t pkt_net_off;             /* where the network header starts in pkt (SKF_NET_OFF) */
+	int pkt_has_ll;                 /* pkt starts with a link-layer header (SKF_LL_OFF) */
 	uint8_t *pkt_buf;               /* packet buffer below 4 GiB (mmap), reused between runs */
 	size_t pkt_buf_size;
 	uint8_t *pkt_data, *pkt_end, *pkt_meta; /* current packet bounds inside pkt_buf */

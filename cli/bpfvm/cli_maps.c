@@ -404,10 +404,11 @@ static void print_text(FILE *out, struct mapview *v, int final)
 		fprintf(out, ": elements are shown in the final report\n");
 		return;
 	}
-	const char *what = in->type == T_ARRAY || in->type == T_PERCPU_ARRAY ? "non-zero entries"
-			   : in->type == T_QUEUE || in->type == T_STACK ? "elements"
-			   : in->type == T_PROG_ARRAY ? "programs"
-			   : "entries";
+	int one = v->n == 1;
+	const char *what = in->type == T_ARRAY || in->type == T_PERCPU_ARRAY ? (one ? "non-zero entry" : "non-zero entries")
+			   : in->type == T_QUEUE || in->type == T_STACK ? (one ? "element" : "elements")
+			   : in->type == T_PROG_ARRAY ? (one ? "program" : "programs")
+			   : (one ? "entry" : "entries");
 	fprintf(out, ": %zu %s%s\n", v->n, what, v->truncated ? " (out of memory: list incomplete)" : "");
 	if (!v->n)
 		return;

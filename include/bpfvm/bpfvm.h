@@ -93,6 +93,11 @@ enum bpfvm_prog_flags {
 	/* The caller vouches the program is safe: run without bounds checks or
 	 * budget (until the verifier exists, this is the only unchecked path). */
 	BPFVM_PROG_F_TRUSTED = 1u << 0,
+	/* Compile to native code at load (x86-64 hosts; elsewhere the load
+	 * fails with BPFVM_EUNSUPP): a runtime-checked image, and for TRUSTED
+	 * programs also a trusted one. Runs then choose the engine with
+	 * bpfvm_run_opts.engine = BPFVM_ENGINE_JIT. */
+	BPFVM_PROG_F_JIT = 1u << 1,
 };
 
 /* Program types: the kernel's numbering. 0 (BPF_PROG_TYPE_UNSPEC) is bpfvm's
@@ -120,8 +125,29 @@ uint32_t bpfvm_prog_type(const bpfvm_prog *prog);
 /* The program's fd in its env (for prog_array maps and tail calls). */
 int bpfvm_prog_fd(const bpfvm_prog *prog);
 
+/* 1 when this build and host can JIT-compile (x86-64), else 0. */
+int bpfvm_jit_available(void);
+/* The native code of a program loaded with BPFVM_PROG_F_JIT, for
+ * disassemblers (borrowed, valid while prog lives; read + execute memory).
+ * checked = 1 selects the runtime-checked image (every JIT program has one),
+ * 0 the trusted image (TRUSTED programs only). Returns the code, whose
+ * address is also the base for its relative branches, and its size in *len;
+ * *insn_off (may be NULL) receives n + 1 offsets into the code, where n is
+ * the program's slot count: instruction pc's code is [insn_off[pc],
+ * insn_off[pc + 1]) (empty for the second slot of an lddw). Code before
+ * insn_off[0] is the entry trampoline; from insn_off[n] on come the shared
+ * slow paths and the out-of-line stubs. NULL (and *len = 0) when there is no
+ * such image. */
+const uint8_t *bpfvm_prog_jit_image(const bpfvm_prog *prog, int checked, size_t *len, const uint32_t **insn_off);
+
 /* ---- running ---- */
 
+/* BPFVM_ENGINE_JIT runs the program's native image: it must have been
+ * loaded with BPFVM_PROG_F_JIT (else BPFVM_EUNSUPP); checked runs use the
+ * runtime-checked image, as the interpreter's checked variant does. The
+ * runtime-checked image keeps the interpreter's budget exactly (the same
+ * BPFVM_EBUDGET at the same instruction). A trace hook needs the
+ * interpreter (BPFVM_EUNSUPP with the JIT). */
 enum bpfvm_engine { BPFVM_ENGINE_INTERP = 0, BPFVM_ENGINE_JIT = 1 };
 
 enum bpfvm_run_flags {

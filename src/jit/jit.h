@@ -76,6 +76,10 @@ int vm_jit_check(bpfvm_exec *ex, uint64_t addr, uint32_t info, uint64_t r10);
  * interpreter (exactly as far as the budget reaches) and returns the status
  * to end the run with. regs holds r0..r10. */
 int vm_jit_budget_out(bpfvm_exec *ex, uint64_t *regs, uint32_t pc);
+/* LD_ABS / LD_IND of size bytes at packet offset off (interp.c's
+ * vm_pkt_load, for the negative offsets: the kernel's SKF_NET_OFF and
+ * SKF_LL_OFF windows): the value, or UINT64_MAX when out of bounds. */
+uint64_t vm_jit_pkt_load(const bpfvm_exec *ex, int32_t off, uint32_t size);
 /* callx: the helper with id (info = pc << 4 | register), or NULL with the
  * fault recorded. */
 const struct vm_helper *vm_jit_callx(bpfvm_exec *ex, uint64_t id, uint32_t info);

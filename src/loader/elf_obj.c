@@ -124,11 +124,6 @@ long ldr_func_at(const bpfvm_obj *obj, size_t sec, size_t slot, int containing)
 
 /* ---- sections ---- */
 
-static int has_prefix(const char *s, const char *pfx)
-{
-	return strncmp(s, pfx, strlen(pfx)) == 0;
-}
-
 static int is_data_name(const char *name, const char *base)
 {
 	size_t n = strlen(base);
@@ -358,6 +353,17 @@ static int parse_elf(bpfvm_obj *obj, struct bpfvm_error *err)
 	if (shstrndx >= shnum)
 		return ldr_err(err, BPFVM_EFORMAT, offsetof(Elf64_Ehdr, e_shstrndx),
 			       "section name table index %zu out of range (%zu sections)", shstrndx, shnum);
+	GElf_Shdr strsh;
+	Elf_Scn *strscn = elf_getscn(obj->elf, shstrndx);
+	if (!strscn || !gelf_getshdr(strscn, &strsh))
+		return ldr_err(err, BPFVM_EFORMAT, ldr_shdr_off(obj, shstrndx),
+			       "section name table (section #%zu): unreadable section header (%s)", shstrndx, elf_errmsg(-1));
+	if (strsh.sh_type != SHT_STRTAB || strsh.sh_offset > obj->image_len ||
+	    strsh.sh_size > obj->image_len - strsh.sh_offset)
+		return ldr_err(err, BPFVM_EFORMAT, ldr_shdr_off(obj, shstrndx),
+			       "section name table (section #%zu): %llu bytes at offset %llu are not a string table inside the file (%zu bytes)",
+			       shstrndx, (unsigned long long)strsh.sh_size, (unsigned long long)strsh.sh_offset,
+			       obj->image_len);
 	if (!(obj->secs = ldr_alloc(obj, shnum * sizeof(*obj->secs))))
 		return ldr_err(err, BPFVM_ENOMEM, -1, "out of memory");
 	obj->nsecs = shnum;
@@ -492,6 +498,13 @@ static int load_progs(bpfvm_obj *obj, struct bpfvm_error *err)
 						  p->section);
 			continue;
 		}
+		if (!vm_ctx_supported(p->type)) { /* what bpfvm_prog_load would answer */
+			p->load_error = BPFVM_EUNSUPP;
+			p->load_msg = ldr_sprintf(obj, "bpfvm cannot run %s programs (type %u) yet", p->type_name, p->type);
+			if (!p->load_msg)
+				return ldr_err(err, BPFVM_ENOMEM, -1, "out of memory");
+			continue;
+		}
 		struct bpfvm_prog_opts po = {
 			.sz = sizeof(po), .name = p->name, .flags = obj->prog_flags, .type = p->type,
 			.fd_array = obj->nmaps ? obj->map_fds : NULL, .fd_array_len = obj->nmaps,
@@ -505,13 +518,9 @@ static int load_progs(bpfvm_obj *obj, struct bpfvm_error *err)
 			continue;
 		}
 		p->load_error = rc;
-		if (!vm_ctx_supported(p->type)) {
-			p->load_msg = ldr_sprintf(obj, "bpfvm cannot run %s programs (type %u) yet", p->type_name, p->type);
-		} else {
-			char buf[320];
-			bpfvm_error_format(&e, buf, sizeof(buf));
-			p->load_msg = ldr_strdup(obj, buf);
-		}
+		char buf[320];
+		bpfvm_error_format(&e, buf, sizeof(buf));
+		p->load_msg = ldr_strdup(obj, buf);
 		if (!p->load_msg)
 			return ldr_err(err, BPFVM_ENOMEM, -1, "out of memory");
 		if ((rc = prog_failed(obj, p, &e, err)))
@@ -548,6 +557,7 @@ void bpfvm_obj_close(bpfvm_obj *obj)
 		bpfvm_prog_free(obj->progs[i].prog);
 	ldr_maps_destroy(obj);
 	release_open_state(obj);
+	free(obj->relocs);
 	for (struct ldr_arena_block *b = obj->arena, *next; b; b = next) {
 		next = b->next;
 		free(b);

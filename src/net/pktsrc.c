@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +81,8 @@ static int finish_open(bpfvm_pktsrc *s, bpfvm_pktsrc **out, const char *what, st
 		char lt[64];
 		const char *name = pcap_datalink_val_to_name(s->linktype);
 		snprintf(lt, sizeof(lt), "%d (%s)", s->linktype, name ? name : "unknown");
-		src_err(err, BPFVM_EUNSUPP, -1, "%s: unsupported link type %s", what, lt);
+		/* for files, the link type is the pcap header's field at offset 20 */
+		src_err(err, BPFVM_EUNSUPP, s->live ? -1 : 20, "%s: unsupported link type %s", what, lt);
 		bpfvm_pktsrc_close(s);
 		return BPFVM_EUNSUPP;
 	}
@@ -127,6 +129,7 @@ int bpfvm_pktsrc_open_live(const char *iface, bpfvm_pktsrc **out, struct bpfvm_e
 		return src_err(err, BPFVM_EIO, -1, "%s: %s", iface, ebuf);
 	}
 	pcap_set_snaplen(s->pcap, MAX_FRAME);
+	pcap_set_buffer_size(s->pcap, 32 << 20); /* bursts of full-size loopback frames */
 	pcap_set_promisc(s->pcap, 0);
 	pcap_set_timeout(s->pcap, 100);
 	pcap_set_immediate_mode(s->pcap, 1);
@@ -140,7 +143,12 @@ int bpfvm_pktsrc_open_live(const char *iface, bpfvm_pktsrc **out, struct bpfvm_e
 		bpfvm_pktsrc_close(s);
 		return BPFVM_EIO;
 	}
-	pcap_setnonblock(s->pcap, 0, ebuf);
+	/* non-blocking: bpfvm_pktsrc_next waits with poll() for at most timeout_ms */
+	if (pcap_setnonblock(s->pcap, 1, ebuf) < 0 || pcap_get_selectable_fd(s->pcap) < 0) {
+		src_err(err, BPFVM_EIO, -1, "%s: %s", iface, "cannot wait for frames on this interface");
+		bpfvm_pktsrc_close(s);
+		return BPFVM_EIO;
+	}
 	return finish_open(s, out, iface, err);
 }
 
@@ -169,6 +177,12 @@ int bpfvm_pktsrc_next(bpfvm_pktsrc *s, struct bpfvm_frame *f, int timeout_ms, st
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	int rc = pcap_next_ex(s->pcap, &h, &data);
+	if (rc == 0 && s->live) { /* nothing buffered: wait for the interface, then try once more */
+		struct pollfd p = { pcap_get_selectable_fd(s->pcap), POLLIN, 0 };
+		if (poll(&p, 1, timeout_ms < 0 ? -1 : timeout_ms) <= 0)
+			return 0;
+		rc = pcap_next_ex(s->pcap, &h, &data);
+	}
 	if (rc == 0)
 		return 0; /* live timeout */
 	if (rc == PCAP_ERROR_BREAK)

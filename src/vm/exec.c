@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 
 #include "vm.h"
+#include "jit/jit.h"
 
 static int set_err(struct bpfvm_error *err, int code, const char *msg)
 {
@@ -71,8 +72,10 @@ int bpfvm_exec_run(bpfvm_exec *ex, const bpfvm_prog *prog, const struct bpfvm_ru
 		size_t sz = opts->sz < sizeof(o) ? opts->sz : sizeof(o);
 		memcpy(&o, opts, sz);
 	}
-	if (o.engine != BPFVM_ENGINE_INTERP)
-		return set_err(err, BPFVM_EUNSUPP, "this engine is not available yet");
+	if (o.engine != BPFVM_ENGINE_INTERP && o.engine != BPFVM_ENGINE_JIT)
+		return set_err(err, BPFVM_EUNSUPP, "unknown engine");
+	if (o.engine == BPFVM_ENGINE_JIT && o.trace) /* JIT hook */
+		return set_err(err, BPFVM_EUNSUPP, "tracing needs the interpreter (the JIT does not trace)");
 	if (o.cpu >= ex->env->ncpus)
 		return set_err(err, BPFVM_EINVAL, "cpu out of range");
 
@@ -110,6 +113,9 @@ int bpfvm_exec_run(bpfvm_exec *ex, const bpfvm_prog *prog, const struct bpfvm_ru
 		return rc;
 	ex->ctx = regs[1];
 	ex->checked = !(prog->flags & BPFVM_PROG_F_TRUSTED) || (o.flags & BPFVM_RUN_CHECKED) || o.trace;
+	ex->engine = o.engine;
+	if (ex->engine == BPFVM_ENGINE_JIT) /* JIT hook */
+		return vm_jit_run(ex, regs, 0, 0, r0);
 	return ex->checked ? vm_interp_run_checked(ex, regs, 0, 0, r0) : vm_interp_run(ex, regs, 0, 0, r0);
 }
 
@@ -141,7 +147,8 @@ int vm_call_callback(bpfvm_exec *ex, uint64_t func, const uint64_t args[5], uint
 	const struct vm_helper *saved = ex->helper;
 	int saved_depth = ex->depth;
 	uint64_t saved_top = ex->regions[0].end;
-	int rc = ex->checked ? vm_interp_run_checked(ex, regs, pc, depth, r0) : vm_interp_run(ex, regs, pc, depth, r0);
+	int rc = ex->engine == BPFVM_ENGINE_JIT ? vm_jit_run(ex, regs, pc, depth, r0) /* JIT hook */
+		 : ex->checked ? vm_interp_run_checked(ex, regs, pc, depth, r0) : vm_interp_run(ex, regs, pc, depth, r0);
 	ex->regions[0].end = saved_top;
 	ex->helper = saved;
 	ex->depth = saved_depth;

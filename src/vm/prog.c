@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "vm.h"
+#include "jit/jit.h"
 
 static int set_err(struct bpfvm_error *err, int code, long insn, const char *fmt, ...)
 {
@@ -32,6 +33,8 @@ void bpfvm_prog_free(bpfvm_prog *prog)
 	free(prog->name);
 	free(prog->insns);
 	free(prog->ops);
+	vm_jit_free(prog->jit[0]); /* JIT hook */
+	vm_jit_free(prog->jit[1]);
 	free(prog);
 }
 
@@ -134,6 +137,8 @@ int bpfvm_prog_load(bpfvm_env *env, const struct bpf_insn *insns, size_t n, cons
 		p->fd_array_len = opts->fd_array_len;
 	}
 	rc = predecode(p, err);
+	if (rc == 0)
+		rc = vm_jit_load(p, err); /* JIT hook: native images when flags ask for them */
 	if (rc) {
 		bpfvm_prog_free(p);
 		return rc;

@@ -74,6 +74,8 @@ struct vm_op {
 	uint64_t imm;  /* imm sign-extended to 64 bits; lddw: the full value; call: struct vm_helper * */
 };
 
+struct vm_jit_image; /* src/jit/jit.h */
+
 struct bpfvm_prog {
 	bpfvm_env *env;
 	char *name;
@@ -85,6 +87,9 @@ struct bpfvm_prog {
 	size_t n;
 	struct bpf_insn *insns; /* as loaded */
 	struct vm_op *ops;      /* one per slot; the second lddw slot is never executed */
+	/* JIT hook (src/jit): native images when loaded with BPFVM_PROG_F_JIT,
+	 * [0] trusted (TRUSTED programs only), [1] runtime-checked; else NULL. */
+	struct vm_jit_image *jit[2];
 };
 
 #define VM_MAX_FRAMES (BPFVM_MAX_CALL_DEPTH + 1)
@@ -136,6 +141,14 @@ struct bpfvm_exec {
 	bpfvm_trace_fn trace;
 	void *trace_cookie;
 	struct bpfvm_error *err;
+	/* JIT hook (src/jit): the engine of this run; the native stack pointer
+	 * an early end unwinds to; r0 of a run that ends early (VM_JIT_END);
+	 * the last regions that checked code found readable / writable
+	 * ([lo, lo + len), len 0: none; forgotten at every helper call). */
+	int engine;                     /* enum bpfvm_engine */
+	void *jit_sp;
+	uint64_t jit_r0;
+	uint64_t jit_rd_lo, jit_rd_len, jit_wr_lo, jit_wr_len;
 	struct vm_frame frames[VM_MAX_FRAMES];
 	_Alignas(16) uint8_t stack[VM_MAX_FRAMES * BPFVM_STACK_SIZE];
 };

@@ -309,5 +309,99 @@ cmp -s out out2 && ok || bad "raw .bin + --map differs from the .s: $(cat out2) 
 expect "map index without maps" $E_PROG "^bpfvm: use\.bin:insn 2: lddw refers to map index 0" "$BPFVM" run use.bin
 expect "map fd without maps" $E_PROG "^bpfvm: n\.s:insn 0: lddw refers to map fd 7" "$BPFVM" run n.s
 
+# ---- how each kind of map is printed ----
+# The program stores: h[01 02 03] = 0a 0b 0c 0d 0e (sizes that are not
+# integers print as hex), pc[2] = 7 on CPU 0 (per-CPU: summed), 5, 6, 7
+# pushed on a queue (popped 5, 6, 7) and a stack (popped 7, 6, 5), and
+# ph[0x0201] = 01 02 03 on CPU 0 (per-CPU, not an integer: every CPU).
+cat >kinds.s <<'EOF'
+.map h hash key=3 value=5 entries=8
+.map pc percpu_array value=8 entries=4
+.map q queue value=4 entries=4
+.map s stack value=4 entries=4
+.map ph percpu_hash key=2 value=3 entries=4
+	stw [%r10-8], 0x030201
+	stw [%r10-16], 0x0d0c0b0a
+	stb [%r10-12], 0x0e
+	lddw %r1, map_idx h
+	mov %r2, %r10
+	add %r2, -8
+	mov %r3, %r10
+	add %r3, -16
+	mov %r4, 0
+	call bpf_map_update_elem
+	stw [%r10-4], 2
+	stdw [%r10-16], 7
+	lddw %r1, map_idx pc
+	mov %r2, %r10
+	add %r2, -4
+	mov %r3, %r10
+	add %r3, -16
+	mov %r4, 0
+	call bpf_map_update_elem
+	mov %r6, 5
+loop:
+	stxw [%r10-4], %r6
+	lddw %r1, map_idx q
+	mov %r2, %r10
+	add %r2, -4
+	mov %r3, 0
+	call bpf_map_push_elem
+	lddw %r1, map_idx s
+	mov %r2, %r10
+	add %r2, -4
+	mov %r3, 0
+	call bpf_map_push_elem
+	add %r6, 1
+	jle %r6, 7, loop
+	sth [%r10-2], 0x0201
+	stw [%r10-8], 0x030201
+	lddw %r1, map_idx ph
+	mov %r2, %r10
+	add %r2, -2
+	mov %r3, %r10
+	add %r3, -8
+	mov %r4, 0
+	call bpf_map_update_elem
+	mov %r0, 0
+	exit
+EOF
+"$BPFVM" run kinds.s >out 2>err
+rc=$?
+if [ $rc -ne 0 ]; then
+	bad "map kinds: exit $rc: $(cat err)"
+else
+	# the number of CPU copies is the environment's (the host's CPUs)
+	ncpu=$(sed -n 's/^map pc: .*, \([0-9]*\) CPUs.*/\1/p' out)
+	ncpu=${ncpu:-1}
+	cpus_hex="cpu0: 01 02 03" zeros="" zhex=""
+	for ((c = 1; c < ncpu; c++)); do
+		cpus_hex="$cpus_hex | cpu$c: 00 00 00"
+		zeros="$zeros, 0"
+		zhex="$zhex, \"000000\""
+	done
+	check_line() { grep -Eq -- "$1" out && ok || bad "map kinds: no line matching '$1' in: $(cat out)"; }
+	check_line "^map h: hash, key 3, value 5, 8 entries: 1 entry$"
+	check_line "^  01 02 03  0a 0b 0c 0d 0e$"
+	check_line "^map pc: percpu_array, key 4, value 8, 4 entries, $ncpu CPUs \(values summed\): 1 non-zero entry$"
+	check_line "^ +2 +7$"
+	check_line "^map q: queue, value 4, 4 entries: 3 elements$"
+	check_line "^map s: stack, value 4, 4 entries: 3 elements$"
+	check_line "^map ph: percpu_hash, key 2, value 3, 4 entries, $ncpu CPUs: 1 entry$"
+	check_line "^  513  $cpus_hex$"
+	# pop order: the queue FIFO, the stack LIFO
+	awk '/^map q:/ { f = 1; next } /^$/ { f = 0 } f && $1 ~ /^[0-9]+$/ { printf "%s ", $1 }' out | grep -qx "5 6 7 " && ok ||
+		bad "queue pop order: $(cat out)"
+	awk '/^map s:/ { f = 1; next } /^$/ { f = 0 } f && $1 ~ /^[0-9]+$/ { printf "%s ", $1 }' out | grep -qx "7 6 5 " && ok ||
+		bad "stack pop order: $(cat out)"
+	[ "$(tail -n 1 out)" = "0x0" ] && ok || bad "map kinds: r0 is not on the last line"
+	want='{"r0": 0, "maps": {"h": [{"key": "010203", "value": "0a0b0c0d0e"}], "pc": [{"key": 2, "value": 7, "cpus": [7'"$zeros"']}], "q": [{"value": 5}, {"value": 6}, {"value": 7}], "s": [{"value": 7}, {"value": 6}, {"value": 5}], "ph": [{"key": 513, "cpus": ["010203"'"$zhex"']}]}}'
+	"$BPFVM" run kinds.s --json >out 2>err
+	[ "$(cat out)" = "$want" ] && ok || bad "map kinds --json: $(cat out) expected $want"
+	if command -v python3 >/dev/null 2>&1; then
+		python3 -m json.tool out >/dev/null 2>&1 && ok || bad "map kinds --json is not valid JSON"
+	fi
+fi
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -438,6 +438,47 @@ EOF
 	else
 		grep -q '"final": true' live.json && ok || bad "live run: $(cat live.json)"
 	fi
+
+	# --interval: one JSON document per line, counts that only grow, the
+	# last one final. Traffic keeps coming so that reports are due (see above).
+	timeout 60 "$BPFVM" run "$PROG" --live lo --seconds 1.6 --interval 0.4 --json >ival.json 2>ival.err &
+	pid=$!
+	for ((i = 0; i < 100 && $(kill -0 $pid 2>/dev/null && echo 1 || echo 0); i++)); do
+		"$B/trafficgen" --tcp 0 --udp 1 --icmp 0 >/dev/null 2>&1
+		sleep 0.1
+	done
+	wait $pid
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		bad "--interval: exit $rc: $(cat ival.err)"
+	elif [ $have_py -eq 1 ]; then
+		python3 - ival.json >pyout 2>&1 <<'EOF' && ok || bad "--interval: $(cat pyout) $(cat ival.json)"
+import json, sys
+docs = [json.loads(l) for l in open(sys.argv[1])]
+assert len(docs) >= 2, len(docs)
+assert [d['final'] for d in docs] == [False] * (len(docs) - 1) + [True], docs
+p = [d['packets'] for d in docs]
+assert p == sorted(p), p
+s = [d['seconds'] for d in docs]
+assert s == sorted(s) and s[-1] >= 1.6, s
+EOF
+	else
+		[ "$(wc -l <ival.json)" -ge 2 ] && tail -n 1 ival.json | grep -q '"final": true' && ok || bad "--interval: $(cat ival.json)"
+	fi
+
+	# SIGINT ends a live run with its final report and exit status 0
+	timeout 60 "$BPFVM" run "$PROG" --live lo >int.txt 2>int.err &
+	pid=$!
+	sleep 1
+	kill -INT $pid
+	for ((i = 0; i < 100 && $(kill -0 $pid 2>/dev/null && echo 1 || echo 0); i++)); do
+		"$B/trafficgen" --tcp 0 --udp 1 --icmp 0 >/dev/null 2>&1
+		sleep 0.1
+	done
+	wait $pid
+	rc=$?
+	[ $rc -eq 0 ] && grep -q '^packets: ' int.txt && grep -q '^map my_map: ' int.txt && ok ||
+		bad "SIGINT on a live run: exit $rc: $(cat int.txt int.err)"
 fi
 
 echo "$pass passed, $fail failed"

@@ -851,10 +851,12 @@ static void rec_open(struct recorder *r)
 		fail_msg("bind AF_PACKET to lo: %s", strerror(errno));
 }
 
-/* Reads what is queued, waiting up to ms for something. */
+/* Reads what is queued, waiting up to ms for something. Frames are cut to
+ * 65535 bytes, as libpcap's snap length cuts them (lo's MTU allows 65550);
+ * the seed reads byte 23 only. */
 static void rec_pump(struct recorder *r, int ms)
 {
-	static uint8_t buf[70000];
+	static uint8_t buf[65535];
 	struct pollfd pf = { r->fd, POLLIN, 0 };
 	poll(&pf, 1, ms);
 	for (;;) {

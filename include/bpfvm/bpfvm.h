@@ -595,6 +595,9 @@ struct bpfvm_obj_reloc {
 
 size_t bpfvm_obj_reloc_count(const bpfvm_obj *obj);
 const struct bpfvm_obj_reloc *bpfvm_obj_reloc(const bpfvm_obj *obj, size_t i);
+/* The relocation applied at slot insn of program prog (for annotating a
+ * disassembly), or NULL. A slot has at most one. */
+const struct bpfvm_obj_reloc *bpfvm_obj_reloc_at(const bpfvm_obj *obj, size_t prog, size_t insn);
 
 #ifdef __cplusplus
 }

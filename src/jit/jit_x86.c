@@ -17,8 +17,11 @@
  *
  * The checked variant adds, per basic block, `sub [ex->budget], len; jb` at
  * the block's first instruction (a block ends at every jump, call, exit and
- * packet load, so a block runs whole or faults), and on every memory access
- * an inline test against the live stack [ex->stack, r10) with a call to
+ * packet load, so a block runs whole or faults; when the budget does not
+ * cover it, the checked interpreter finishes it, so the budget runs out at
+ * exactly the instruction where it would on the interpreter), and on every
+ * memory access an inline test against the live stack [ex->stack, r10) and
+ * against the run region the last slow-path check found, with a call to
  * vm_jit_check for any other address. Stack accesses through r10 with a
  * constant offset inside the current frame need no test. */
 #include <stdio.h>

@@ -70,6 +70,14 @@ char *ldr_strdup(bpfvm_obj *obj, const char *s)
 	return ldr_strndup(obj, s ? s : "", s ? strlen(s) : 0);
 }
 
+/* Messages quote names from the file: keep them on one printable line. */
+static void one_line(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 char *ldr_sprintf(bpfvm_obj *obj, const char *fmt, ...)
 {
 	char buf[512];
@@ -77,6 +85,7 @@ char *ldr_sprintf(bpfvm_obj *obj, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	one_line(buf);
 	return ldr_strdup(obj, buf);
 }
 
@@ -91,6 +100,7 @@ int ldr_err(struct bpfvm_error *err, int code, long offset, const char *fmt, ...
 		va_start(ap, fmt);
 		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 		va_end(ap);
+		one_line(err->msg);
 	}
 	return code;
 }
@@ -520,7 +530,7 @@ static int load_progs(bpfvm_obj *obj, struct bpfvm_error *err)
 		p->load_error = rc;
 		char buf[320];
 		bpfvm_error_format(&e, buf, sizeof(buf));
-		p->load_msg = ldr_strdup(obj, buf);
+		p->load_msg = ldr_sprintf(obj, "%s", buf);
 		if (!p->load_msg)
 			return ldr_err(err, BPFVM_ENOMEM, -1, "out of memory");
 		if ((rc = prog_failed(obj, p, &e, err)))
@@ -771,4 +781,14 @@ size_t bpfvm_obj_reloc_count(const bpfvm_obj *obj)
 const struct bpfvm_obj_reloc *bpfvm_obj_reloc(const bpfvm_obj *obj, size_t i)
 {
 	return obj && i < obj->nrelocs ? &obj->relocs[i] : NULL;
+}
+
+const struct bpfvm_obj_reloc *bpfvm_obj_reloc_at(const bpfvm_obj *obj, size_t prog, size_t insn)
+{
+	if (!obj)
+		return NULL;
+	for (size_t i = 0; i < obj->nrelocs; i++)
+		if (obj->relocs[i].prog == (long)prog && obj->relocs[i].insn == insn)
+			return &obj->relocs[i];
+	return NULL;
 }

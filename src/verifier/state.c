@@ -151,7 +151,9 @@ static void set_unbounded(struct vf_reg *r)
 
 void vf_mark_unbounded(struct vf_reg *r)
 {
+	struct tnum t = r->var_off;
 	set_unbounded(r);
+	r->var_off = t;
 }
 
 void vf_mark_reg32_unbounded(struct vf_reg *r)

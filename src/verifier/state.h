@@ -149,7 +149,7 @@ void vf_mark_unknown(struct vf_reg *r);     /* scalar, nothing known */
 void vf_mark_known(struct vf_reg *r, uint64_t v);
 void vf_mark_not_init(struct vf_reg *r);
 void vf_mark_known_zero_ptr(struct vf_reg *r, uint16_t type); /* pointer with offset 0 */
-void vf_mark_unbounded(struct vf_reg *r);   /* ranges and tnum unknown, type kept */
+void vf_mark_unbounded(struct vf_reg *r);   /* ranges unknown; tnum and type kept */
 void vf_mark_reg32_unbounded(struct vf_reg *r);
 void vf_copy_reg(struct vf_reg *dst, const struct vf_reg *src); /* keeps dst's parent and live */
 bool vf_reg_is_const(const struct vf_reg *r, bool is32);

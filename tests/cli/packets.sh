@@ -339,7 +339,7 @@ expect "empty capture file" $E_INPUT "^bpfvm: empty\.pcap:" "$BPFVM" run "$PROG"
 expect "missing capture file" $E_INPUT "^bpfvm: nosuch\.pcap: .*No such file" "$BPFVM" run "$PROG" --pcap nosuch.pcap
 # a pcap header with link type 147 (LINKTYPE_USER0), no frames
 printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\x00\x00\x93\x00\x00\x00' >user0.pcap
-expect "unknown link type" $E_UNSUPP "^bpfvm: user0\.pcap: .*link type 147" "$BPFVM" run "$PROG" --pcap user0.pcap
+expect "unknown link type" $E_UNSUPP "^bpfvm: user0\.pcap:offset 20: .*link type 147" "$BPFVM" run "$PROG" --pcap user0.pcap
 # the program refers to a map it does not declare
 grep -v '^\.map' "$PROG" >nomap.s
 line=$(grep -n 'map_idx my_map' nomap.s | cut -d: -f1)

@@ -986,6 +986,7 @@ static void test_relocs(void **state)
 		assert_int_equal(r->prog, 0);
 		assert_true(r->insn < p->ninsns);
 		const struct bpf_insn *in = &p->insns[r->insn];
+		assert_ptr_equal(bpfvm_obj_reloc_at(obj, 0, r->insn), r);
 		switch (r->kind) {
 		case BPFVM_RELOC_CALL:
 			calls++;
@@ -1027,6 +1028,67 @@ static void test_relocs(void **state)
 	assert_int_equal(bpfvm_obj_map(obj, 0)->fd, -1);
 	assert_null(bpfvm_obj_map(obj, 0)->map);
 	bpfvm_obj_close(obj);
+}
+
+static const char printk_src[] =
+	"#include <linux/bpf.h>\n"
+	"#include <bpf/bpf_helpers.h>\n"
+	"static const char fmt2[] = \"second %d\";\n"
+	"SEC(\"socket\") int say(struct __sk_buff *skb) {\n"
+	"  bpf_printk(\"len is %u\", skb->len);\n"
+	"  bpf_trace_printk(fmt2, sizeof(fmt2), 42);\n"
+	"  return 1; }\n"
+	"char _license[] SEC(\"license\") = \"GPL\";\n";
+
+static char printk_lines[2][200];
+static int printk_count;
+
+static void on_printk(void *cookie, const char *line)
+{
+	const char *t = strstr(line, "bpf_trace_printk: ");
+	if (t && printk_count < 2)
+		snprintf(printk_lines[printk_count], sizeof(printk_lines[0]), "%s", t + 18);
+	printk_count++;
+}
+
+/* String literals live in .rodata.str1.1 (a custom rodata section) or
+ * .rodata: global data maps referenced at an offset inside the section. */
+static void test_rodata_strings(void **state)
+{
+	const char *path = compile_text("printk", printk_src);
+	if (!path) {
+		printf("SKIP rodata strings: no clang\n");
+		return;
+	}
+	bpfvm_env *env = bpfvm_env_new();
+	bpfvm_env_set_printk(env, on_printk, NULL);
+	bpfvm_obj *obj = NULL;
+	struct bpfvm_error err;
+	int rc = bpfvm_obj_open(env, path, NULL, &obj, &err);
+	if (rc)
+		printf("%s\n", err.msg);
+	assert_int_equal(rc, 0);
+	int custom = 0;
+	for (size_t i = 0; i < bpfvm_obj_map_count(obj); i++) {
+		const struct bpfvm_obj_map_info *m = bpfvm_obj_map(obj, i);
+		assert_int_equal(m->kind, BPFVM_OBJ_MAP_RODATA);
+		assert_int_equal(m->map_flags, BPF_F_RDONLY_PROG);
+		if (strncmp(m->name, ".rodata.", 8) == 0) { /* custom sections keep their own name */
+			custom = 1;
+			assert_string_equal(m->env_name, m->name);
+		}
+	}
+	assert_true(custom);
+	uint8_t frame[77] = { 0 };
+	struct bpfvm_run_opts ro = { .sz = sizeof(ro), .frame = frame, .frame_len = sizeof(frame) };
+	uint64_t r0;
+	assert_int_equal(bpfvm_prog_run(bpfvm_obj_prog_by_name(obj, "say"), &ro, &r0, &err), 0);
+	assert_int_equal(r0, 1);
+	assert_int_equal(printk_count, 2);
+	assert_string_equal(printk_lines[0], "len is 77");
+	assert_string_equal(printk_lines[1], "second 42");
+	bpfvm_obj_close(obj);
+	bpfvm_env_free(env);
 }
 
 /* ---------------------------------------------------------------- malformed objects */
@@ -1325,6 +1387,7 @@ int main(void)
 		cmocka_unit_test(test_legacy_maps),
 		cmocka_unit_test(test_core_errors),
 		cmocka_unit_test(test_relocs),
+		cmocka_unit_test(test_rodata_strings),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_malformed_all),
 		cmocka_unit_test(test_counts),

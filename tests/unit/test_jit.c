@@ -981,8 +981,9 @@ static void test_tail_calls(void **state)
 }
 
 /* bpf_loop with a callback subprogram, on the JIT: the callback runs in its
- * own frame (its stack is not the caller's), its r0 stops the loop, and a
- * fault inside it ends the run naming the callback's instruction. */
+ * own frame (its stack is not the caller's), its r0 stops the loop; the
+ * budget runs out inside it where it does on the interpreter; a stop inside
+ * it ends the run, and a fault ends it naming the callback's instruction. */
 static void test_bpf_loop_callback(void **state)
 {
 	bpfvm_env *env = new_env();
@@ -1014,12 +1015,38 @@ static void test_bpf_loop_callback(void **state)
 		}
 		bpfvm_prog_free(prog);
 	}
-	/* a fault in the callback: cb reads address 8 */
-	p[12] = BPF_MOV64_IMM(R3, 8);
-	p[13] = BPF_LDX_MEM(BPF_DW, R3, R3, 0);
+	/* the budget runs out inside a callback, at the interpreter's instruction */
 	bpfvm_prog *prog = load(env, p, ARRAY_SIZE(p), BPFVM_PROG_F_JIT, NULL, 0);
 	uint64_t r0 = 0;
-	struct bpfvm_error err;
+	struct bpfvm_error err, ref;
+	for (uint64_t budget = 1;; budget++) { /* every budget up to the first that suffices */
+		struct bpfvm_run_opts ro = { .sz = sizeof(ro), .budget = budget };
+		int ref_rc = bpfvm_prog_run(prog, &ro, &r0, &ref);
+		ro.engine = BPFVM_ENGINE_JIT;
+		assert_int_equal(bpfvm_prog_run(prog, &ro, &r0, &err), ref_rc);
+		if (ref_rc == 0) {
+			assert_int_equal(r0, 7 * 1000 + 28);
+			break;
+		}
+		assert_int_equal(ref_rc, BPFVM_EBUDGET);
+		assert_int_equal(err.insn, ref.insn);
+	}
+	bpfvm_prog_free(prog);
+	/* a stop in the callback ends the whole run: cb calls stop(41) */
+	struct bpf_insn q[ARRAY_SIZE(p)];
+	memcpy(q, p, sizeof(p));
+	q[12] = BPF_MOV64_IMM(R1, 41);
+	q[13] = BPF_CALL_HELPER(H_STOP);
+	prog = load(env, q, ARRAY_SIZE(q), BPFVM_PROG_F_JIT | BPFVM_PROG_F_TRUSTED, NULL, 0);
+	for (int checked = 0; checked < 2; checked++) {
+		assert_int_equal(run_jit(prog, checked, NULL, 0, &r0, &err), 0);
+		assert_int_equal(r0, 42);
+	}
+	bpfvm_prog_free(prog);
+	/* a fault in the callback: cb reads address 8 */
+	q[12] = BPF_MOV64_IMM(R3, 8);
+	q[13] = BPF_LDX_MEM(BPF_DW, R3, R3, 0);
+	prog = load(env, q, ARRAY_SIZE(q), BPFVM_PROG_F_JIT, NULL, 0);
 	assert_int_equal(run_jit(prog, 1, NULL, 0, &r0, &err), BPFVM_EFAULT);
 	assert_int_equal(err.insn, 13);
 	bpfvm_prog_free(prog);
@@ -1431,32 +1458,58 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Primes below N (30000, or BPFVM_JIT_PRIMES) by trial division: r0 =
- * the count, checked against the same computation in C; the times are only
+/* Runs p on each engine (best of 3, mem_len bytes of zeroed input memory),
+ * asserts r0 == want and prints the times and the JIT's speed-ups. */
+static void time_engines(const char *what, const struct bpf_insn *p, size_t n, size_t mem_len, uint64_t want)
+{
+	bpfvm_env *env = new_env();
+	uint8_t *mem = mem_len ? malloc(mem_len) : NULL;
+	double t[4] = { 0 };
+	for (int k = 0; k < 4; k++) {
+		int jit = k >= 2, trusted = k & 1;
+		bpfvm_prog *prog = load(env, p, n, load_flags(jit, trusted), NULL, 0);
+		t[k] = 1e9;
+		for (int rep = 0; rep < 3; rep++) {
+			if (mem)
+				memset(mem, 0, mem_len);
+			struct bpfvm_run_opts ro = { .sz = sizeof(ro), .engine = jit, .mem = mem, .mem_len = mem_len,
+						     .budget = UINT64_MAX };
+			uint64_t r0 = 0;
+			struct bpfvm_error err;
+			double t0 = now_s();
+			int rc = bpfvm_prog_run(prog, &ro, &r0, &err);
+			double dt = now_s() - t0;
+			if (rc)
+				fail_msg("%s: %s", engine_name(jit, trusted), err.msg);
+			assert_int_equal(r0, want);
+			if (dt < t[k])
+				t[k] = dt;
+		}
+		bpfvm_prog_free(prog);
+	}
+	printf("%s, best of 3: interp checked %.1f ms, interp trusted %.1f ms, jit checked %.1f ms (%.1fx), jit trusted "
+	       "%.1f ms (%.1fx)\n", what, t[0] * 1e3, t[1] * 1e3, t[2] * 1e3, t[0] / t[2], t[3] * 1e3, t[1] / t[3]);
+	free(mem);
+	bpfvm_env_free(env);
+}
+
+/* Primes below N (30000, or BPFVM_JIT_PRIMES) by trial division: r0 = the
+ * count, checked against the same computation in C. The times are only
  * printed (a Debug or sanitizer build says little about them). */
 static void test_speed(void **state)
 {
 	const char *n_env = getenv("BPFVM_JIT_PRIMES");
 	const int32_t N = n_env ? (int32_t)strtol(n_env, NULL, 0) : 30000;
-	struct bpf_insn q[] = {
-		BPF_MOV64_IMM(R0, 0),                   /* 0 */
-		BPF_MOV64_IMM(R1, 2),                   /* 1 */
-		BPF_JMP_IMM(BPF_JGE, R1, N, 12),        /* 2: -> 15 */
-		BPF_MOV64_IMM(R2, 2),                   /* 3 */
-		BPF_MOV64_REG(R3, R2),                  /* 4 */
-		BPF_ALU64_REG(BPF_MUL, R3, R2),         /* 5 */
-		BPF_JMP_REG(BPF_JGT, R3, R1, 5),        /* 6: -> 12 (prime) */
-		BPF_MOV64_REG(R4, R1),                  /* 7 */
-		BPF_ALU64_REG(BPF_MOD, R4, R2),         /* 8 */
-		BPF_JMP_IMM(BPF_JEQ, R4, 0, 3),         /* 9: -> 13 (composite) */
-		BPF_ALU64_IMM(BPF_ADD, R2, 1),          /* 10 */
-		BPF_JMP_A(-8),                          /* 11: -> 4 */
-		BPF_ALU64_IMM(BPF_ADD, R0, 1),          /* 12: prime */
-		BPF_ALU64_IMM(BPF_ADD, R1, 1),          /* 13 */
-		BPF_JMP_A(-13),                         /* 14: -> 2 */
-		EXIT,                                   /* 15 */
+	/*  0 r0 = 0; 1 r1 = 2; 2 if r1 >= N goto 15; 3 r2 = 2
+	 *  4 r3 = r2 * r2; 6 if r3 > r1 goto 12 (prime); 7 r4 = r1 % r2; 9 if r4 == 0 goto 13
+	 * 10 r2 += 1; 11 goto 4; 12 r0 += 1; 13 r1 += 1; 14 goto 2; 15 exit */
+	struct bpf_insn p[] = {
+		BPF_MOV64_IMM(R0, 0), BPF_MOV64_IMM(R1, 2), BPF_JMP_IMM(BPF_JGE, R1, N, 12), BPF_MOV64_IMM(R2, 2),
+		BPF_MOV64_REG(R3, R2), BPF_ALU64_REG(BPF_MUL, R3, R2), BPF_JMP_REG(BPF_JGT, R3, R1, 5),
+		BPF_MOV64_REG(R4, R1), BPF_ALU64_REG(BPF_MOD, R4, R2), BPF_JMP_IMM(BPF_JEQ, R4, 0, 3),
+		BPF_ALU64_IMM(BPF_ADD, R2, 1), BPF_JMP_A(-8), BPF_ALU64_IMM(BPF_ADD, R0, 1), BPF_ALU64_IMM(BPF_ADD, R1, 1),
+		BPF_JMP_A(-13), EXIT,
 	};
-	/* the reference count, computed here the same way */
 	uint64_t want = 0;
 	for (uint64_t x = 2; x < (uint64_t)N; x++) {
 		uint64_t d = 2;
@@ -1464,60 +1517,30 @@ static void test_speed(void **state)
 			d++;
 		want += d * d > x;
 	}
-	bpfvm_env *env = new_env();
-	double t[4] = { 0 };
-	for (int k = 0; k < 4; k++) {
-		int jit = k >= 2, trusted = k & 1;
-		bpfvm_prog *prog = load(env, q, ARRAY_SIZE(q), load_flags(jit, trusted), NULL, 0);
-		struct bpfvm_run_opts ro = { .sz = sizeof(ro), .engine = jit ? BPFVM_ENGINE_JIT : BPFVM_ENGINE_INTERP,
-					     .budget = UINT64_MAX };
-		uint64_t r0 = 0;
-		struct bpfvm_error err;
-		double best = 1e9;
-		for (int rep = 0; rep < 3; rep++) {
-			double t0 = now_s();
-			int rc = bpfvm_prog_run(prog, &ro, &r0, &err);
-			double dt = now_s() - t0;
-			if (rc)
-				fail_msg("%s: %s", engine_name(jit, trusted), err.msg);
-			assert_int_equal(r0, want);
-			if (dt < best)
-				best = dt;
-		}
-		t[k] = best;
-		bpfvm_prog_free(prog);
-	}
-	printf("prime count below %d (= %" PRIu64 "), best of 3: interp checked %.1f ms, interp trusted %.1f ms, "
-	       "jit checked %.1f ms (%.1fx), jit trusted %.1f ms (%.1fx)\n", N, want, t[0] * 1e3, t[1] * 1e3,
-	       t[2] * 1e3, t[0] / t[2], t[3] * 1e3, t[1] / t[3]);
-	bpfvm_env_free(env);
+	char what[100];
+	snprintf(what, sizeof(what), "prime count below %d (= %" PRIu64 ")", N, want);
+	time_engines(what, p, ARRAY_SIZE(p), 0, want);
 }
 
-/* A sieve of Eratosthenes over the input memory (N bytes, zeroed): every
- * access goes through r6, so the checked engines check each one against
- * the run's regions. r0 = the number of primes below N. */
+/* A sieve of Eratosthenes over N bytes of input memory (100000, or
+ * BPFVM_JIT_SIEVE): every access goes through r6, so the checked engines
+ * check each one against the run's regions. r0 = the number of primes. */
 static void test_speed_memory(void **state)
 {
 	const char *n_env = getenv("BPFVM_JIT_SIEVE");
 	const int32_t N = n_env ? (int32_t)strtol(n_env, NULL, 0) : 100000;
-	/*  0 r6 = r1; 1 r0 = 0; 2 r2 = 2
-	 *  3 if r2 >= N goto 19
-	 *  4 r3 = r6; 5 r3 += r2; 6 r4 = *(u8 *)(r3 + 0); 7 if r4 != 0 goto 17
-	 *  8 r0 += 1; 9 r5 = r2; 10 r5 *= r2
-	 * 11 if r5 >= N goto 17
-	 * 12 r3 = r6; 13 r3 += r5; 14 *(u8 *)(r3 + 0) = 1; 15 r5 += r2; 16 goto 11
+	/*  0 r6 = r1; 1 r0 = 0; 2 r2 = 2; 3 if r2 >= N goto 19
+	 *  4 r3 = r6 + r2; 6 r4 = *(u8 *)(r3 + 0); 7 if r4 != 0 goto 17
+	 *  8 r0 += 1; 9 r5 = r2 * r2; 11 if r5 >= N goto 17
+	 * 12 r3 = r6 + r5; 14 *(u8 *)(r3 + 0) = 1; 15 r5 += r2; 16 goto 11
 	 * 17 r2 += 1; 18 goto 3; 19 exit */
 	struct bpf_insn p[] = {
-		BPF_MOV64_REG(R6, R1), BPF_MOV64_IMM(R0, 0), BPF_MOV64_IMM(R2, 2),
-		BPF_JMP_IMM(BPF_JGE, R2, N, 15),
+		BPF_MOV64_REG(R6, R1), BPF_MOV64_IMM(R0, 0), BPF_MOV64_IMM(R2, 2), BPF_JMP_IMM(BPF_JGE, R2, N, 15),
 		BPF_MOV64_REG(R3, R6), BPF_ALU64_REG(BPF_ADD, R3, R2), BPF_LDX_MEM(BPF_B, R4, R3, 0),
-		BPF_JMP_IMM(BPF_JNE, R4, 0, 9),
-		BPF_ALU64_IMM(BPF_ADD, R0, 1), BPF_MOV64_REG(R5, R2), BPF_ALU64_REG(BPF_MUL, R5, R2),
-		BPF_JMP_IMM(BPF_JGE, R5, N, 5),
-		BPF_MOV64_REG(R3, R6), BPF_ALU64_REG(BPF_ADD, R3, R5), BPF_ST_MEM(BPF_B, R3, 0, 1),
-		BPF_ALU64_REG(BPF_ADD, R5, R2), BPF_JMP_A(-6),
-		BPF_ALU64_IMM(BPF_ADD, R2, 1), BPF_JMP_A(-16),
-		EXIT,
+		BPF_JMP_IMM(BPF_JNE, R4, 0, 9), BPF_ALU64_IMM(BPF_ADD, R0, 1), BPF_MOV64_REG(R5, R2),
+		BPF_ALU64_REG(BPF_MUL, R5, R2), BPF_JMP_IMM(BPF_JGE, R5, N, 5), BPF_MOV64_REG(R3, R6),
+		BPF_ALU64_REG(BPF_ADD, R3, R5), BPF_ST_MEM(BPF_B, R3, 0, 1), BPF_ALU64_REG(BPF_ADD, R5, R2), BPF_JMP_A(-6),
+		BPF_ALU64_IMM(BPF_ADD, R2, 1), BPF_JMP_A(-16), EXIT,
 	};
 	uint8_t *sieve = calloc((size_t)N, 1);
 	assert_non_null(sieve);
@@ -1529,35 +1552,10 @@ static void test_speed_memory(void **state)
 		for (int64_t k = i * i; k < N; k += i)
 			sieve[k] = 1;
 	}
-	bpfvm_env *env = new_env();
-	double t[4] = { 0 };
-	for (int k = 0; k < 4; k++) {
-		int jit = k >= 2, trusted = k & 1;
-		bpfvm_prog *prog = load(env, p, ARRAY_SIZE(p), load_flags(jit, trusted), NULL, 0);
-		double best = 1e9;
-		for (int rep = 0; rep < 3; rep++) {
-			memset(sieve, 0, (size_t)N);
-			struct bpfvm_run_opts ro = { .sz = sizeof(ro), .engine = jit, .mem = sieve, .mem_len = (size_t)N,
-						     .budget = UINT64_MAX };
-			uint64_t r0 = 0;
-			struct bpfvm_error err;
-			double t0 = now_s();
-			int rc = bpfvm_prog_run(prog, &ro, &r0, &err);
-			double dt = now_s() - t0;
-			if (rc)
-				fail_msg("%s: %s", engine_name(jit, trusted), err.msg);
-			assert_int_equal(r0, want);
-			if (dt < best)
-				best = dt;
-		}
-		t[k] = best;
-		bpfvm_prog_free(prog);
-	}
-	printf("sieve of %d bytes in the input memory (%" PRIu64 " primes), best of 3: interp checked %.1f ms, interp "
-	       "trusted %.1f ms, jit checked %.1f ms (%.1fx), jit trusted %.1f ms (%.1fx)\n", N, want, t[0] * 1e3,
-	       t[1] * 1e3, t[2] * 1e3, t[0] / t[2], t[3] * 1e3, t[1] / t[3]);
 	free(sieve);
-	bpfvm_env_free(env);
+	char what[100];
+	snprintf(what, sizeof(what), "sieve of %d bytes of input memory (%" PRIu64 " primes)", N, want);
+	time_engines(what, p, ARRAY_SIZE(p), (size_t)N, want);
 }
 
 int main(void)

@@ -30,6 +30,12 @@ static void exercise(bpfvm_obj *obj)
 		(void)strlen(bpfvm_obj_reloc(obj, i)->target ? bpfvm_obj_reloc(obj, i)->target : "");
 	for (size_t i = 0; i < bpfvm_obj_prog_count(obj); i++) {
 		const struct bpfvm_obj_prog_info *p = bpfvm_obj_prog(obj, i);
+		size_t total = strlen(p->name) + strlen(p->section) + strlen(p->load_msg);
+		for (size_t k = 0; k < p->nlines; k++)
+			total += strlen(p->lines[k].file) + strlen(p->lines[k].text);
+		for (size_t k = 0; k < p->nfuncs; k++)
+			total += strlen(p->funcs[k].name);
+		(void)total;
 		for (size_t pc = 0; p->insns && pc < p->ninsns && pc < 4096;) {
 			int n = bpfvm_disasm_insn(p->insns, p->ninsns, pc, BPFVM_SYNTAX_LLVM, 0, buf, sizeof(buf));
 			pc += n > 0 ? (size_t)n : 1;

@@ -43,6 +43,7 @@ enum bpfvm_errcode {
 	BPFVM_EIO = -9,      /* reading or writing a file */
 	BPFVM_EUNSUPP = -10, /* valid eBPF that bpfvm cannot run (yet) */
 	BPFVM_EFORMAT = -11, /* malformed input file (err.offset says where) */
+	BPFVM_EVERIFY = -12, /* the verifier rejected the program (err.insn, err.msg say why) */
 };
 
 struct bpfvm_error {
@@ -98,6 +99,11 @@ enum bpfvm_prog_flags {
 	 * programs also a trusted one. Runs then choose the engine with
 	 * bpfvm_run_opts.engine = BPFVM_ENGINE_JIT. */
 	BPFVM_PROG_F_JIT = 1u << 1,
+	/* Verify the program at load (bpfvm_verify with the program's type and
+	 * fd_array); a rejected program fails with BPFVM_EVERIFY and the
+	 * verifier's reason. A verified program runs on the unchecked engine,
+	 * as a TRUSTED one does (BPFVM_RUN_CHECKED still forces checks). */
+	BPFVM_PROG_F_VERIFY = 1u << 2,
 };
 
 /* Program types: the kernel's numbering. 0 (BPF_PROG_TYPE_UNSPEC) is bpfvm's
@@ -421,6 +427,51 @@ enum bpfvm_disasm_flags {
  * BPFVM_DISASM_NO_ANNOTATE. */
 int bpfvm_disasm_insn(const struct bpf_insn *insns, size_t n, size_t pc, int syntax, uint32_t flags,
 		      char *buf, size_t buflen);
+
+/* ---- verifier ----
+ * Proves a program safe before it runs, as the Linux verifier does for a
+ * privileged (root) loader: every path is explored with the type and value
+ * range of every register and stack slot; memory accesses must stay inside
+ * the stack, the context fields the program type allows, a packet range
+ * proven by a comparison with data_end, map values and ring buffer records;
+ * helpers are checked against their prototypes and the program type;
+ * loops must end (explored iteration by iteration, at most 1,000,000
+ * instructions processed). Reading uninitialised stack is allowed (it reads
+ * an unknown value, the kernel's allow_uninit_stack for root), as are
+ * storing, comparing and returning pointers. Raw programs (type 0) get r1 =
+ * memory of at least raw_mem_size bytes and r2 = its length; comparisons of
+ * r2 (or copies of it) prove further bytes present. */
+
+struct bpfvm_verify_opts {
+	size_t sz;               /* sizeof(struct bpfvm_verify_opts) */
+	uint32_t prog_type;      /* BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_XDP, BPFVM_PROG_TYPE_RAW */
+	const int *fd_array;     /* lddw map_idx N names map fd fd_array[N] (borrowed during the call) */
+	size_t fd_array_len;
+	int log_level;           /* 0 no log; 1 the path that failed, or the statistics; 2 every step */
+	uint32_t raw_mem_size;   /* raw programs: bytes r1 points to at least */
+};
+
+struct bpfvm_verify_result {
+	size_t sz;               /* set by the caller: sizeof(struct bpfvm_verify_result) */
+	int accepted;            /* 1 when the program was proved safe */
+	uint64_t insns_processed;/* instructions the verifier processed (the kernel's "processed N insns") */
+	uint32_t total_states;   /* checkpoints made for pruning */
+	uint32_t peak_states;
+	uint32_t max_states_per_insn;
+	uint32_t max_stack_depth;/* bytes of stack of the deepest call chain */
+	long error_insn;         /* where it was rejected, or -1 */
+};
+
+/* Verifies n instruction slots for env (whose maps and helpers the program
+ * uses). Returns 0 when the program is safe, BPFVM_EVERIFY when it is not
+ * (err->insn is the instruction, err->msg the reason, in the kernel's
+ * words), BPFVM_EINVAL / BPFVM_ENOMEM / BPFVM_EUNSUPP (program type). opts,
+ * res, log and err may be NULL. The log (kernel-like: each instruction,
+ * its disassembly and the registers it touched, then the reason, then
+ * "processed N insns ...") is cut to log_len - 1 characters and always
+ * NUL-terminated. */
+int bpfvm_verify(bpfvm_env *env, const struct bpf_insn *insns, size_t n, const struct bpfvm_verify_opts *opts,
+		 struct bpfvm_verify_result *res, char *log, size_t log_len, struct bpfvm_error *err);
 
 /* ---- ELF objects ----
  * Runs clang-compiled BPF objects (clang -O2 -g -target bpf -c) the way

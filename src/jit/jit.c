@@ -167,23 +167,8 @@ int vm_jit_budget_out(bpfvm_exec *ex, uint64_t *regs, uint32_t pc)
 
 uint64_t vm_jit_pkt_load(const bpfvm_exec *ex, int32_t off, uint32_t size)
 {
-	/* The same rules as interp.c's vm_pkt_load (SKF_* from linux/filter.h) */
-	int64_t pos = off;
-	if (off < 0) {
-		if (off >= SKF_NET_OFF)
-			pos = (int64_t)off - SKF_NET_OFF + (int64_t)ex->pkt_net_off;
-		else if (off >= SKF_LL_OFF && ex->pkt_has_ll)
-			pos = (int64_t)off - SKF_LL_OFF;
-		else
-			return UINT64_MAX;
-	}
-	if ((uint64_t)pos + size > ex->pkt_len)
-		return UINT64_MAX;
-	const uint8_t *p = ex->pkt + pos;
-	uint32_t v = 0;
-	for (uint32_t i = 0; i < size; i++)
-		v = v << 8 | p[i];
-	return v;
+	uint32_t v;
+	return vm_pkt_load(ex, off, (int)size, &v) ? UINT64_MAX : v;
 }
 
 const struct vm_helper *vm_jit_callx(bpfvm_exec *ex, uint64_t id, uint32_t info)

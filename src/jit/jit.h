@@ -18,7 +18,9 @@
  *   count ex->depth. The entry trampoline at offset 0 saves the host's
  *   callee-saved registers and records its stack pointer in ex->jit_sp, so
  *   that faults, stops and packet-load failures anywhere end the run by
- *   restoring that stack pointer (unwinding every eBPF frame at once). */
+ *   restoring that stack pointer (unwinding every eBPF frame at once).
+ *   Helper calls keep r1..r5 (as the interpreter does; the kernel clobbers
+ *   them) and check ex->stopped and ex->tail_prog afterwards. */
 #ifndef BPFVM_JIT_H
 #define BPFVM_JIT_H
 
@@ -70,7 +72,9 @@ void vm_jit_mem_free(void *mem, size_t map_len);
 /* Run-time services the generated code calls (SysV ABI). */
 /* Checked access of 1 << ((info >> 1) & 3) bytes at addr (write when info &
  * 1) by instruction info >> 3, with r10 the current frame top: 1 when
- * allowed, else 0 with the fault recorded. */
+ * allowed (the run region that allowed it becomes ex->jit_rd_* / jit_wr_*,
+ * which the inline checks try before calling again), else 0 with the fault
+ * recorded. */
 int vm_jit_check(bpfvm_exec *ex, uint64_t addr, uint32_t info, uint64_t r10);
 /* The budget does not cover the block at pc: finishes it on the checked
  * interpreter (exactly as far as the budget reaches) and returns the status

@@ -945,7 +945,7 @@ static int set_err(struct bpfvm_error *err, int code, long insn, const char *msg
 	return code;
 }
 
-static void jit_release(struct jit *j)
+static void free_state(struct jit *j)
 {
 	x86_buf_free(&j->b);
 	free(j->lab);
@@ -1028,7 +1028,7 @@ int vm_jit_compile(const bpfvm_prog *prog, int checked, struct vm_jit_image **ou
 	}
 	*out = img;
 done:
-	jit_release(&j);
+	free_state(&j);
 	return rc;
 }
 

@@ -254,9 +254,9 @@ static int walk_local(struct core_ctx *x, uint32_t root, const uint32_t *acc, si
 /* Finds member name in composite t of btf, searching anonymous members too;
  * adds its bit offset to *bit_off, sets *type and *bitfield. */
 static int find_member(const struct btf *btf, const struct btf_type *t, const char *name, uint64_t *bit_off,
-		       uint32_t *type, uint32_t *bitfield, int depth)
+		       uint32_t *type, uint32_t *bitfield, int depth, long *budget)
 {
-	if (depth > 16)
+	if (depth > 16 || --*budget < 0) /* anonymous members nest; a malformed BTF may loop */
 		return 0;
 	const struct btf_member *m = btf_members(t);
 	for (uint16_t i = 0; i < btf_vlen(t); i++) {
@@ -270,7 +270,7 @@ static int find_member(const struct btf *btf, const struct btf_type *t, const ch
 		if (!mn || !*mn) {
 			const struct btf_type *s = ldr_btf_skip_mods(btf, m[i].type, NULL);
 			uint64_t off = *bit_off + btf_member_bit_offset(t, i);
-			if (s && btf_is_composite(s) && find_member(btf, s, name, &off, type, bitfield, depth + 1)) {
+			if (s && btf_is_composite(s) && find_member(btf, s, name, &off, type, bitfield, depth + 1, budget)) {
 				*bit_off = off;
 				return 1;
 			}
@@ -310,7 +310,9 @@ static void walk_target(const struct btf *lb, const struct btf *tb, uint32_t tid
 		if (!t)
 			return;
 		if (steps[i].member) {
-			if (!btf_is_composite(t) || !find_member(tb, t, steps[i].name, &f->bit_off, &f->type_id, &f->bitfield, 0))
+			long budget = 4096;
+			if (!btf_is_composite(t) ||
+			    !find_member(tb, t, steps[i].name, &f->bit_off, &f->type_id, &f->bitfield, 0, &budget))
 				return;
 		} else {
 			if (!btf_is_array(t))

@@ -236,6 +236,10 @@ static long place(struct linker *l, size_t f, struct bpfvm_error *err)
 	if (l->n + fn->n > BPFVM_MAX_INSNS)
 		return ldr_err(err, BPFVM_EFORMAT, -1, "program '%s': more than %d instructions with its subprograms",
 			       l->obj->progs[l->prog].name, BPFVM_MAX_INSNS);
+	if (l->obj->linked + l->n + fn->n > LDR_MAX_LINKED)
+		return ldr_err(err, BPFVM_EFORMAT, -1,
+			       "program '%s': the object's programs come to more than %u instructions with their subprograms",
+			       l->obj->progs[l->prog].name, LDR_MAX_LINKED);
 	if (grow((void **)&l->insns, &l->cap, l->n + fn->n, sizeof(*l->insns)) ||
 	    grow((void **)&l->placed, &l->cap_placed, l->nplaced + 1, sizeof(*l->placed)))
 		return ldr_err(err, BPFVM_ENOMEM, -1, "out of memory");
@@ -411,6 +415,7 @@ int ldr_link_prog(bpfvm_obj *obj, size_t p, struct bpfvm_error *err)
 				memcpy(lines, l.lines, l.nlines * sizeof(*lines));
 			info->insns = insns;
 			info->ninsns = l.n;
+			obj->linked += l.n;
 			info->funcs = funcs;
 			info->nfuncs = l.nplaced;
 			info->lines = lines;

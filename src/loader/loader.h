@@ -24,6 +24,10 @@ struct btf;
 #define LDR_MAX_SECTIONS 65536   /* more sections than any compiler emits */
 #define LDR_MAX_SYMBOLS (1u << 22)
 #define LDR_MAX_GLOBAL_DATA (1u << 30) /* a global data section larger than this is refused */
+/* All programs' final instructions together (each has its subprograms
+ * appended): a small object naming many programs that call one big
+ * subprogram must not expand without bound. */
+#define LDR_MAX_LINKED (1u << 24)
 
 enum ldr_sec_kind {
 	LDR_SEC_OTHER = 0,
@@ -147,6 +151,7 @@ struct bpfvm_obj {
 	int *map_fds;               /* fd_array of every program: the maps' fds by index */
 	struct bpfvm_obj_reloc *relocs;
 	size_t nrelocs, cap_relocs;
+	size_t linked;              /* slots of all programs' final instructions */
 };
 
 /* ---- elf_obj.c ---- */

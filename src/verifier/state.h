@@ -87,6 +87,7 @@ struct vf_frame {
 	uint8_t in_callback;  /* a callback frame (bpf_loop, for_each_map_elem) */
 	uint8_t callback_helper; /* the helper that calls it */
 	int32_t cb_ret_min, cb_ret_max;
+	uint32_t callback_depth; /* bpf_loop iterations simulated from this frame */
 };
 
 /* An acquired reference (a ring buffer record) the path must release. */
@@ -103,8 +104,18 @@ struct vf_hist {
 	uint16_t flags;
 	uint8_t frame;
 	uint8_t spi;
-	uint64_t linked;            /* registers a conditional jump linked: bit (frame * 16 + reg); stack: 1<<63 | ... unused */
+	uint64_t linked;            /* scalars a conditional jump refined together (vf_linked_pack) */
 };
+
+/* Up to 6 registers or spilled slots linked by a common scalar id:
+ * 10 bits each (is_reg, frame:3, regno or slot:6), the count in the top 3. */
+#define VF_LINKED_MAX 6
+struct vf_linked {
+	int n;
+	struct { uint8_t is_reg, frame, idx; } e[VF_LINKED_MAX];
+};
+uint64_t vf_linked_pack(const struct vf_linked *l);
+void vf_linked_unpack(uint64_t v, struct vf_linked *l);
 
 #define VF_MAX_FRAMES 8         /* the kernel's MAX_CALL_FRAMES */
 

@@ -107,6 +107,7 @@ struct vf_env {
 	struct vf_sl **explored;
 	struct vf_sl *all_sl;        /* every checkpoint ever made, for freeing (linked by st.hist? no: own list) */
 	uint32_t id_gen;
+	uint32_t raw_len_id;         /* raw programs: the identity of r2, the input's length */
 	int insn_idx, prev_insn_idx;
 	uint64_t insn_processed, prev_insn_processed;
 	uint64_t jmps_processed, prev_jmps_processed;

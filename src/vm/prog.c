@@ -136,6 +136,18 @@ int bpfvm_prog_load(bpfvm_env *env, const struct bpf_insn *insns, size_t n, cons
 		memcpy(p->fd_array, opts->fd_array, opts->fd_array_len * sizeof(int));
 		p->fd_array_len = opts->fd_array_len;
 	}
+	/* verifier hook (src/verifier): with BPFVM_PROG_F_VERIFY the program
+	 * must be proved safe; then it runs unchecked, as a trusted one does */
+	if (p->flags & BPFVM_PROG_F_VERIFY) {
+		struct bpfvm_verify_opts vo = { .sz = sizeof(vo), .prog_type = p->type, .fd_array = p->fd_array,
+						.fd_array_len = p->fd_array_len };
+		rc = bpfvm_verify(env, p->insns, n, &vo, NULL, NULL, 0, err);
+		if (rc) {
+			bpfvm_prog_free(p);
+			return rc;
+		}
+		p->flags |= BPFVM_PROG_F_TRUSTED;
+	}
 	rc = predecode(p, err);
 	if (rc == 0)
 		rc = vm_jit_load(p, err); /* JIT hook: native images when flags ask for them */

@@ -174,6 +174,36 @@ int vm_maps_region_ok(const bpfvm_env *env, uint64_t addr, uint64_t size, int wr
 int vm_ctx_supported(uint32_t prog_type);
 int vm_ctx_prepare(bpfvm_exec *ex, const struct bpfvm_run_opts *o, uint64_t regs[11]);
 
+/* LD_ABS / LD_IND, shared by every engine: size bytes at packet offset off,
+ * big-endian. Negative offsets reach the kernel's windows: SKF_NET_OFF + k is
+ * byte k of the network header, SKF_LL_OFF + k byte k of the link-layer
+ * (Ethernet) header (only for packet program types: raw memory has no link
+ * layer). Returns 0, or -1 when out of bounds (the program then ends with
+ * r0 = 0). */
+#define VM_SKF_NET_OFF (-0x100000)
+#define VM_SKF_LL_OFF (-0x200000)
+static inline int vm_pkt_load(const bpfvm_exec *ex, int32_t off, int size, uint32_t *out)
+{
+	int64_t pos = off;
+	if (__builtin_expect(off < 0, 0)) {
+		if (off >= VM_SKF_NET_OFF)
+			pos = (int64_t)off - VM_SKF_NET_OFF + (int64_t)ex->pkt_net_off;
+		else if (off >= VM_SKF_LL_OFF && ex->pkt_has_ll)
+			pos = (int64_t)off - VM_SKF_LL_OFF;
+		else
+			return -1;
+	}
+	if ((uint64_t)pos + (uint64_t)size > ex->pkt_len)
+		return -1;
+	const uint8_t *p = ex->pkt + pos;
+	switch (size) {
+	case 1: *out = p[0]; break;
+	case 2: *out = (uint32_t)p[0] << 8 | p[1]; break;
+	default: *out = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; break;
+	}
+	return 0;
+}
+
 /* From a helper, after vm_fault recorded why: end the program with that
  * error (for example when a callback it ran faulted). */
 static inline void vm_exec_abort(bpfvm_exec *ex) { ex->stopped = 2; }

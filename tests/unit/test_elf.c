@@ -1034,10 +1034,13 @@ static const char printk_src[] =
 	"#include <linux/bpf.h>\n"
 	"#include <bpf/bpf_helpers.h>\n"
 	"static const char fmt2[] = \"second %d\";\n"
+	"const volatile int scale SEC(\".rodata.cfg\") = 3;\n"
+	"int bias SEC(\".data.custom\") = 7;\n"
 	"SEC(\"socket\") int say(struct __sk_buff *skb) {\n"
 	"  bpf_printk(\"len is %u\", skb->len);\n"
 	"  bpf_trace_printk(fmt2, sizeof(fmt2), 42);\n"
-	"  return 1; }\n"
+	"  bias++;\n"
+	"  return scale * bias; }\n"
 	"char _license[] SEC(\"license\") = \"GPL\";\n";
 
 static char printk_lines[2][200];
@@ -1051,8 +1054,8 @@ static void on_printk(void *cookie, const char *line)
 	printk_count++;
 }
 
-/* String literals live in .rodata.str1.1 (a custom rodata section) or
- * .rodata: global data maps referenced at an offset inside the section. */
+/* Format strings in .rodata, and custom global data sections (.rodata.cfg,
+ * .data.custom): maps named after the section alone, as libbpf names them. */
 static void test_rodata_strings(void **state)
 {
 	const char *path = compile_text("printk", printk_src);
@@ -1071,19 +1074,21 @@ static void test_rodata_strings(void **state)
 	int custom = 0;
 	for (size_t i = 0; i < bpfvm_obj_map_count(obj); i++) {
 		const struct bpfvm_obj_map_info *m = bpfvm_obj_map(obj, i);
-		assert_int_equal(m->kind, BPFVM_OBJ_MAP_RODATA);
-		assert_int_equal(m->map_flags, BPF_F_RDONLY_PROG);
-		if (strncmp(m->name, ".rodata.", 8) == 0) { /* custom sections keep their own name */
-			custom = 1;
+		assert_true(m->kind == BPFVM_OBJ_MAP_RODATA || m->kind == BPFVM_OBJ_MAP_DATA);
+		assert_int_equal(m->map_flags, m->kind == BPFVM_OBJ_MAP_RODATA ? BPF_F_RDONLY_PROG : 0);
+		if (strcmp(m->name, ".rodata.cfg") == 0 || strcmp(m->name, ".data.custom") == 0) {
+			custom++;
 			assert_string_equal(m->env_name, m->name);
+		} else {
+			assert_string_equal(m->env_name, "printk.rodata");
 		}
 	}
-	assert_true(custom);
+	assert_int_equal(custom, 2);
 	uint8_t frame[77] = { 0 };
 	struct bpfvm_run_opts ro = { .sz = sizeof(ro), .frame = frame, .frame_len = sizeof(frame) };
 	uint64_t r0;
 	assert_int_equal(bpfvm_prog_run(bpfvm_obj_prog_by_name(obj, "say"), &ro, &r0, &err), 0);
-	assert_int_equal(r0, 1);
+	assert_int_equal(r0, 3 * 8);
 	assert_int_equal(printk_count, 2);
 	assert_string_equal(printk_lines[0], "len is 77");
 	assert_string_equal(printk_lines[1], "second 42");

@@ -13,15 +13,20 @@
  *    (a) through BPF_PROG_TEST_RUN on every frame of the captures, and
  *    (b) attached with SO_ATTACH_BPF to an AF_PACKET socket on lo, as the
  *    kernel's samples/bpf/sock_example.c does, while sock_example --live lo
- *    and trafficgen run. For an exact comparison a libpcap recorder on lo
- *    brackets the kernel socket's lifetime with marker packets (IP protocol
- *    253): the frames between the markers are the kernel socket's frames, and
- *    bpfvm run over them must give the kernel's 256 counters exactly. */
+ *    and trafficgen run. For an exact comparison a recorder (a plain
+ *    AF_PACKET socket on lo) brackets the kernel socket's lifetime with
+ *    marker packets (IP protocol 253): the frames between the markers are the
+ *    kernel socket's frames, and bpfvm run over them must give the kernel's
+ *    256 counters exactly (or, when other traffic arrived while the socket
+ *    was being attached or closed, counters between the two bounds that
+ *    brackets allow). A packet socket on lo sees every frame twice (leaving
+ *    and coming back); libpcap, and so sock_example --live, only the second
+ *    copy: with no other traffic on lo the live counts are exactly those of
+ *    the incoming copies and the kernel's exactly twice them. */
 #define PCAP_DONT_INCLUDE_PCAP_BPF_H
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>

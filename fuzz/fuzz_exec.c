@@ -16,9 +16,9 @@
  *   bit 4     run a second time on a reused bpfvm_exec
  *   bit 5     with a trace hook (checks pc and the instruction it is given)
  *   bit 6     put the program in the prog_array (tail calls to itself)
- * The environment holds an array, a hash, a queue, a ring buffer and a
- * prog_array map, in fd_array order 0..4 (lddw map_idx 0..4), with fds
- * 3..7 for lddw map_fd. */
+ * The environment holds an array, a hash, a queue, a ring buffer, a
+ * prog_array and a one-entry array (global data: lddw map_value), in
+ * fd_array order 0..5 (lddw map_idx 0..5), with fds 3..8 for lddw map_fd. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,9 +70,11 @@ static void printk_sink(void *cookie, const char *line)
 	(void)strlen(line);
 }
 
-static int make_maps(bpfvm_env *env, int fds[5])
+#define NMAPS 6
+
+static void make_maps(bpfvm_env *env, int fds[NMAPS])
 {
-	static const struct bpfvm_map_opts maps[5] = {
+	static const struct bpfvm_map_opts maps[NMAPS] = {
 		{ .sz = sizeof(struct bpfvm_map_opts), .name = "arr", .type = BPF_MAP_TYPE_ARRAY,
 		  .key_size = 4, .value_size = 8, .max_entries = 4 },
 		{ .sz = sizeof(struct bpfvm_map_opts), .name = "hash", .type = BPF_MAP_TYPE_HASH,
@@ -83,15 +85,16 @@ static int make_maps(bpfvm_env *env, int fds[5])
 		  .key_size = 0, .value_size = 0, .max_entries = 4096 },
 		{ .sz = sizeof(struct bpfvm_map_opts), .name = "progs", .type = BPF_MAP_TYPE_PROG_ARRAY,
 		  .key_size = 4, .value_size = 4, .max_entries = 2 },
+		{ .sz = sizeof(struct bpfvm_map_opts), .name = ".data", .type = BPF_MAP_TYPE_ARRAY,
+		  .key_size = 4, .value_size = 64, .max_entries = 1 },
 	};
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < NMAPS; i++) {
 		fds[i] = bpfvm_map_create(env, &maps[i]);
 		if (fds[i] < 0) {
 			fprintf(stderr, "fuzz_exec: cannot create map %s: %d\n", maps[i].name, fds[i]);
 			abort();
 		}
 	}
-	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -126,15 +129,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bpfvm_env_set_printk(env, printk_sink, NULL);
 	if (flags & 4)
 		vm_register_conformance_helpers(env);
-	int fds[5];
+	int fds[NMAPS];
 	make_maps(env, fds);
 
 	struct bpfvm_prog_opts po = { .sz = sizeof(po), .name = "fuzz", .type = type,
-				      .flags = trusted ? BPFVM_PROG_F_TRUSTED : 0, .fd_array = fds, .fd_array_len = 5 };
+				      .flags = trusted ? BPFVM_PROG_F_TRUSTED : 0, .fd_array = fds, .fd_array_len = NMAPS };
 	struct bpfvm_error err;
 	memset(&err, 0, sizeof(err));
 	bpfvm_prog *prog = NULL;
 	int rc = bpfvm_prog_load(env, insns, n, &po, &prog, &err);
+	const int show = getenv("FUZZ_EXEC_SHOW") != NULL; /* to look at what an input does */
+	if (show)
+		fprintf(stderr, "load: %d %s\n", rc, rc ? err.msg : "");
 	if (rc != 0) {
 		check_error("load", rc, &err, n);
 		goto out;
@@ -161,6 +167,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t r0 = 0;
 	memset(&err, 0, sizeof(err));
 	rc = bpfvm_prog_run(prog, &ro, &r0, &err);
+	if (show)
+		fprintf(stderr, "run: %d r0 %llu %s\n", rc, (unsigned long long)r0, rc ? err.msg : "");
 	if (rc != 0)
 		check_error("run", rc, &err, n);
 	if (flags & 16) {
@@ -176,6 +184,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				volatile uint8_t sum = 0;
 				for (size_t k = 0; k < plen; k++)
 					sum += pkt[k];
+				(void)sum;
 			}
 		}
 		bpfvm_exec_free(ex);

@@ -19,9 +19,9 @@
  *     r1..r5 are initialised again after each call and packet load (they
  *     are scratch, as the kernel's verifier treats them);
  *   - a final exit.
- * The budget is 100000 instructions or, when the input says so, a small one
- * (the checked JIT image must stop with BPFVM_EBUDGET at the same
- * instruction as the interpreter). Both engines run the runtime-checked
+ * The budget is 100000 instructions (10000 with backward jumps) or, when the
+ * input says so, a small one (the checked JIT image must stop with
+ * BPFVM_EBUDGET at the same instruction as the interpreter). Both engines run the runtime-checked
  * variant; a program that ends without a fault is also loaded TRUSTED and
  * run unchecked on both engines (same path, so the same accesses). Loads
  * that the JIT refuses with BPFVM_EUNSUPP are skipped. */
@@ -411,8 +411,8 @@ static void run(bpfvm_exec *ex, const bpfvm_prog *prog, int engine, uint8_t *buf
 	memcpy(o->mem, buf, MEM);
 }
 
-static void report(const char *what, const struct bpf_insn *insns, size_t n, const struct outcome *a,
-		   const struct outcome *b)
+static void print(const char *what, const struct bpf_insn *insns, size_t n, const struct outcome *a,
+		  const struct outcome *b)
 {
 	fprintf(stderr, "fuzz_jit_diff: %s\n", what);
 	fprintf(stderr, "  interp: rc %d r0 0x%016" PRIx64 " insn %ld %s\n", a->rc, a->r0, a->insn, a->msg);
@@ -426,6 +426,12 @@ static void report(const char *what, const struct bpf_insn *insns, size_t n, con
 		fprintf(stderr, "  %4zu: %s\n", pc, buf);
 		pc += k > 0 ? (size_t)k : 1;
 	}
+}
+
+static void report(const char *what, const struct bpf_insn *insns, size_t n, const struct outcome *a,
+		   const struct outcome *b)
+{
+	print(what, insns, n, a, b);
 	abort();
 }
 
@@ -450,11 +456,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(mem, data, MEM);
 	struct rd r = { data + MEM, size - MEM };
 	uint8_t b = g8(&r);
-	uint64_t budget = b < 32 ? 1 + g16(&r) % 512 : 100000;
+	uint64_t budget = b < 32 ? 1 + g16(&r) % 512 : 0;
 	int backward;
 	size_t n = generate(&r, &p, insns, sizeof(insns) / sizeof(insns[0]), &backward);
 	if (n == 0)
 		return 0;
+	if (!budget) /* loops meet the budget: keep them short */
+		budget = backward ? 10000 : 100000;
 
 	bpfvm_env *env = bpfvm_env_new();
 	bpfvm_exec *ex = env ? bpfvm_exec_new(env) : NULL;
@@ -476,6 +484,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct outcome oi, oj;
 	run(ex, prog, BPFVM_ENGINE_INTERP, buf, mem, budget, &oi);
 	run(ex, prog, BPFVM_ENGINE_JIT, buf, mem, budget, &oj);
+	if (getenv("FUZZ_JIT_DIFF_SHOW")) /* to look at what the generator makes */
+		print("checked runs", insns, n, &oi, &oj);
 	compare("checked runs differ", insns, n, &oi, &oj);
 	bpfvm_prog_free(prog);
 	prog = NULL;

@@ -98,6 +98,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bpfvm_pktsrc *src = NULL;
 	memset(&err, 0, sizeof(err));
 	int rc = bpfvm_pktsrc_open_file(path, &src, &err);
+	const int show = getenv("FUZZ_PCAP_SHOW") != NULL; /* to look at what an input does */
+	if (show)
+		fprintf(stderr, "open: %d %s\n", rc, rc ? err.msg : "");
 	if (rc != 0) {
 		check_error("open", rc, &err, size);
 		goto out;
@@ -113,6 +116,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bpfvm_pktsrc_progress(src, &done, &total);
 		if (total > size || done > size)
 			die("progress beyond the file's size", NULL);
+		if (show)
+			fprintf(stderr, "next: %d caplen %u wire_len %u: %s\n", rc, rc == 1 ? f.caplen : 0,
+				rc == 1 ? f.wire_len : 0, rc < 0 ? err.msg : "");
 		if (rc == 0)
 			break;
 		if (rc < 0) {
@@ -128,6 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		volatile uint8_t sum = 0;
 		for (uint32_t k = 0; k < f.caplen; k++)
 			sum += f.data[k];
+		(void)sum;
 		if (f.caplen >= ETH_HLEN + offsetof(struct iphdr, protocol) + 1)
 			expect[f.data[ETH_HLEN + offsetof(struct iphdr, protocol)]]++;
 		struct bpfvm_run_opts ro = { .sz = sizeof(ro), .frame = f.data, .frame_len = f.caplen,

@@ -102,6 +102,25 @@ int cli_parse_map_spec(const char *cmd, const char *spec, struct bpfvm_asm_map *
 	return 0;
 }
 
+int cli_add_map_spec(const char *cmd, const char *spec, struct bpfvm_asm_map **maps, size_t *n)
+{
+	struct bpfvm_asm_map m;
+	int rc = cli_parse_map_spec(cmd, spec, &m);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*maps)[i].name, m.name) == 0)
+			return cli_usage_error(cmd, "--map '%.80s': map '%s' is given twice", spec, m.name);
+	struct bpfvm_asm_map *nm = realloc(*maps, (*n + 1) * sizeof(*nm));
+	if (!nm) {
+		cli_error(NULL, cmd, "out of memory");
+		return CLI_EXIT_INPUT;
+	}
+	*maps = nm;
+	nm[(*n)++] = m;
+	return 0;
+}
+
 /* ---- creation ---- */
 
 static const char *errno_text(int e)

@@ -12,6 +12,9 @@
  * TYPE a .map type name). Returns 0, or prints a usage error for cmd and
  * returns CLI_EXIT_USAGE. */
 int cli_parse_map_spec(const char *cmd, const char *spec, struct bpfvm_asm_map *m);
+/* Parses a --map spec and appends it to *maps (realloc'd; *n entries); a
+ * name given twice is a usage error. Returns 0 or an exit code. */
+int cli_add_map_spec(const char *cmd, const char *spec, struct bpfvm_asm_map **maps, size_t *n);
 
 /* Creates maps[0..n) in env in order and stores their fds in fds[]. A map
  * that cannot be created is reported at its declaration (file:LINE:COL) or

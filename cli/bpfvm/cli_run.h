@@ -20,6 +20,7 @@ struct cli_run_cfg {
 	double interval;         /* live: report every this many seconds (0 = only at the end) */
 	uint32_t type;           /* program type */
 	int json;
+	int engine;              /* enum bpfvm_engine: the program is loaded with BPFVM_PROG_F_JIT for JIT */
 	uint64_t budget;
 	struct bpfvm_asm_map *maps; /* --map, in order */
 	size_t nmaps;

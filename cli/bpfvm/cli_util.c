@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli_hex.h"
+#include "cli_run.h"
 #include "cli_util.h"
 
 /* ---- error reports ---- */
@@ -175,6 +176,30 @@ int cli_parse_syntax(const char *cmd, const char *s, int allow_auto, int *syntax
 	else
 		return cli_usage_error(cmd, "unknown syntax '%.64s' (expected %sllvm or ubpf)", s,
 				       allow_auto ? "auto, " : "");
+	return 0;
+}
+
+int cli_parse_prog_type(const char *cmd, const char *s, uint32_t *type)
+{
+	if (strcmp(s, "socket") == 0 || strcmp(s, "socket_filter") == 0)
+		*type = BPF_PROG_TYPE_SOCKET_FILTER;
+	else if (strcmp(s, "xdp") == 0)
+		*type = BPF_PROG_TYPE_XDP;
+	else if (strcmp(s, "raw") == 0)
+		*type = BPFVM_PROG_TYPE_RAW;
+	else
+		return cli_usage_error(cmd, "unknown program type '%.64s' (expected socket, xdp or raw)", s);
+	return 0;
+}
+
+int cli_parse_helper_set(const char *cmd, const char *s, int *set)
+{
+	if (strcmp(s, "kernel") == 0)
+		*set = CLI_HELPERS_KERNEL;
+	else if (strcmp(s, "conformance") == 0)
+		*set = CLI_HELPERS_CONFORMANCE;
+	else
+		return cli_usage_error(cmd, "unknown helper set '%.64s' (expected kernel or conformance)", s);
 	return 0;
 }
 

@@ -21,7 +21,7 @@ enum cli_exit {
 	CLI_EXIT_USAGE = 2,  /* bad command line */
 	CLI_EXIT_INPUT = 3,  /* input error: file missing/unreadable, bad hex, bad format, assembly syntax */
 	CLI_EXIT_RUN = 4,    /* run-time fault: memory, budget, unknown helper (callx), call depth */
-	CLI_EXIT_UNSUPP = 5, /* valid input that bpfvm cannot handle yet (ELF, JIT) */
+	CLI_EXIT_UNSUPP = 5, /* valid input that bpfvm cannot handle (yet): ELF, the JIT off x86-64 */
 };
 
 /* The exit-code table as help text (every --help of bpfvm and bpfvm-plugin). */
@@ -34,8 +34,8 @@ enum cli_exit {
 	"  3  input error (file missing or unreadable, bad hex, bad format, assembly syntax,\n" \
 	"     bad map declaration, map that cannot be created, bad or truncated capture file)\n" \
 	"  4  run-time fault (memory access, instruction budget, unknown callx target, call depth)\n" \
-	"  5  unsupported (ELF objects, the JIT engine, capture link types other than Ethernet,\n" \
-	"     cooked, raw IP or loopback)\n"
+	"  5  unsupported (ELF objects, the JIT engine off x86-64, capture link types other\n" \
+	"     than Ethernet, cooked, raw IP or loopback)\n"
 
 #define CLI_MAX_INPUT (256u << 20) /* largest program file read */
 #define CLI_MAX_MEM (64u << 20)    /* largest input memory for `run` */
@@ -89,6 +89,10 @@ enum cli_format { CLI_FMT_AUTO = 0, CLI_FMT_RAW, CLI_FMT_ASM, CLI_FMT_ELF };
 int cli_parse_format(const char *cmd, const char *s, int *fmt);
 int cli_parse_syntax(const char *cmd, const char *s, int allow_auto, int *syntax);
 int cli_parse_u64(const char *cmd, const char *opt, const char *s, uint64_t *v);
+/* --type: socket (or socket_filter), xdp, raw. */
+int cli_parse_prog_type(const char *cmd, const char *s, uint32_t *type);
+/* --helpers: kernel or conformance (*set: enum cli_helpers of cli_run.h). */
+int cli_parse_helper_set(const char *cmd, const char *s, int *set);
 
 /* ---- files ---- */
 

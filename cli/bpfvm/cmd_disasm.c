@@ -2,34 +2,58 @@
  * its slot index the way llvm-objdump does ("%8zu:\t<text>"); an lddw takes
  * two slots, so the index after it grows by two. Assembly that declares maps
  * gets its .map directives printed first and the name of the map after each
- * lddw map_idx, so the output assembles back to the same program and maps. */
+ * lddw map_idx, so the output assembles back to the same program and maps.
+ * --jit prints the JIT's x86-64 code instead (cmd_disasm_jit.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_jit.h"
+#include "cli_maps.h"
+#include "cli_run.h"
 #include "cli_util.h"
 #include "isa.h"
 
-enum { OPT_HELP = 1, OPT_SYNTAX, OPT_FORMAT };
+enum {
+	OPT_HELP = 1, OPT_SYNTAX, OPT_FORMAT, OPT_JIT, OPT_CHECKED, OPT_NO_BYTES, OPT_TYPE, OPT_HELPERS, OPT_MAP,
+};
 
 static const struct cli_opt opts[] = {
 	{"--help", 0, OPT_HELP}, {"-h", 0, OPT_HELP}, {"--syntax", 1, OPT_SYNTAX},
-	{"--format", 1, OPT_FORMAT}, {NULL, 0, 0},
+	{"--format", 1, OPT_FORMAT}, {"--jit", 0, OPT_JIT}, {"--checked", 0, OPT_CHECKED},
+	{"--no-bytes", 0, OPT_NO_BYTES}, {"--type", 1, OPT_TYPE}, {"--helpers", 1, OPT_HELPERS},
+	{"--map", 1, OPT_MAP}, {NULL, 0, 0},
 };
 
 static void usage(void)
 {
 	printf("Usage: bpfvm disasm FILE [--syntax llvm|ubpf] [--format raw|asm|elf]\n"
+	       "       bpfvm disasm --jit FILE [--checked] [--no-bytes] [--type TYPE]\n"
+	       "                    [--helpers SET] [--map SPEC] [--syntax ...] [--format ...]\n"
 	       "\n"
 	       "Prints FILE (\"-\" reads stdin) one instruction per line, prefixed by its\n"
 	       "slot index as llvm-objdump does; lddw spans two slots. Slots that are not\n"
 	       "valid instructions are printed as raw data and make the exit status 1.\n"
+	       "\n"
+	       "With --jit it loads the program (with its maps and helpers, as 'bpfvm run'\n"
+	       "does) and prints the x86-64 code the JIT generates for it: the entry\n"
+	       "trampoline, then each eBPF instruction followed by its native instructions\n"
+	       "(tab, offset in the image, bytes, Intel syntax), then the shared slow paths\n"
+	       "and stubs. Branch targets are named <insn N>, <entry+0x..> or <stubs+0x..>.\n"
 	       "\n"
 	       "Options:\n"
 	       "  --syntax SYNTAX   llvm (default: r0 = *(u32 *)(r1 + 4)) or ubpf\n"
 	       "                    (ldxw %%r0, [%%r1+4])\n"
 	       "  --format FORMAT   raw, asm or elf: how to read FILE (default: by ELF\n"
 	       "                    magic, then extension .bin/.s/.asm, then content)\n"
+	       "  --jit             print the JIT's native code (x86-64 hosts)\n"
+	       "  --checked         with --jit: the runtime-checked image (bounds checks and\n"
+	       "                    budget, what 'bpfvm run --engine jit' runs) instead of\n"
+	       "                    the trusted one\n"
+	       "  --no-bytes        with --jit: leave out the machine code bytes\n"
+	       "  --type TYPE       with --jit: socket, xdp or raw (default raw)\n"
+	       "  --helpers SET     with --jit: kernel or conformance (default as 'bpfvm run')\n"
+	       "  --map SPEC        with --jit: add a map, NAME:TYPE:KEY:VALUE:ENTRIES[:FLAGS]\n"
 	       "  -h, --help        show this help\n"
 	       "\n%s",
 	       CLI_EXIT_CODES_HELP);
@@ -53,31 +77,53 @@ static void explain(const struct bpf_insn *insns, size_t n, size_t pc, char *why
 int cli_cmd_disasm(int argc, char **argv)
 {
 	struct cli_parser p;
-	const char *val, *in = NULL;
-	int syntax = BPFVM_SYNTAX_LLVM, format = CLI_FMT_AUTO, id, rc;
+	const char *val, *in = NULL, *jit_only = NULL;
+	int syntax = BPFVM_SYNTAX_LLVM, format = CLI_FMT_AUTO, id, rc = 0, jit = 0;
+	struct bpfvm_asm_map *maps = NULL;
+	struct cli_disasm_jit_cfg jc = {.bytes = 1, .helpers = CLI_HELPERS_DEFAULT};
 
 	cli_parser_init(&p, "disasm", argc, argv, 2);
-	while ((id = cli_next_opt(&p, opts, &val)) != CLI_OPT_END) {
+	while (rc == 0 && (id = cli_next_opt(&p, opts, &val)) != CLI_OPT_END) {
 		switch (id) {
-		case CLI_OPT_ERROR: return CLI_EXIT_USAGE;
-		case OPT_HELP: usage(); return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_INPUT;
-		case OPT_SYNTAX:
-			if ((rc = cli_parse_syntax("disasm", val, 0, &syntax)))
-				return rc;
+		case CLI_OPT_ERROR: rc = CLI_EXIT_USAGE; break;
+		case OPT_HELP:
+			free(maps);
+			usage();
+			return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+		case OPT_SYNTAX: rc = cli_parse_syntax("disasm", val, 0, &syntax); break;
+		case OPT_FORMAT: rc = cli_parse_format("disasm", val, &format); break;
+		case OPT_JIT: jit = 1; break;
+		case OPT_CHECKED: jc.checked = 1; jit_only = "--checked"; break;
+		case OPT_NO_BYTES: jc.bytes = 0; jit_only = "--no-bytes"; break;
+		case OPT_TYPE:
+			rc = cli_parse_prog_type("disasm", val, &jc.type);
+			jc.have_type = 1;
+			jit_only = "--type";
 			break;
-		case OPT_FORMAT:
-			if ((rc = cli_parse_format("disasm", val, &format)))
-				return rc;
-			break;
+		case OPT_HELPERS: rc = cli_parse_helper_set("disasm", val, &jc.helpers); jit_only = "--helpers"; break;
+		case OPT_MAP: rc = cli_add_map_spec("disasm", val, &maps, &jc.nmaps); jit_only = "--map"; break;
 		case CLI_OPT_ARG:
 			if (in)
-				return cli_usage_error("disasm", "argument %d: more than one input file", p.i - 1);
+				rc = cli_usage_error("disasm", "argument %d: more than one input file", p.i - 1);
 			in = val;
 			break;
 		}
 	}
-	if (!in)
-		return cli_usage_error("disasm", "missing input FILE");
+	if (rc == 0 && !in)
+		rc = cli_usage_error("disasm", "missing input FILE");
+	if (rc == 0 && jit_only && !jit)
+		rc = cli_usage_error("disasm", "%s needs --jit", jit_only);
+	if (rc == 0 && jit) {
+		jc.format = format;
+		jc.syntax = syntax;
+		jc.maps = maps;
+		rc = cli_disasm_jit(in, &jc);
+		free(maps);
+		return rc;
+	}
+	free(maps);
+	if (rc)
+		return rc;
 
 	struct cli_program prog;
 	rc = cli_load_program(in, format, BPFVM_SYNTAX_AUTO, NULL, 0, &prog);

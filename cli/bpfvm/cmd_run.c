@@ -36,7 +36,8 @@ static void usage(void)
 	       "       bpfvm run PROGRAM --pcap FILE | --live IFACE [--count N] [--seconds S]\n"
 	       "                 [--interval S] [options]\n"
 	       "\n"
-	       "Loads PROGRAM (\"-\" reads stdin) and runs it in checked mode.\n"
+	       "Loads PROGRAM (\"-\" reads stdin) and runs it in checked mode, on the\n"
+	       "interpreter or (--engine jit) as native code.\n"
 	       "\n"
 	       "Without a packet source it runs once and prints r0 as 0x... on the last\n"
 	       "line (after the maps, if there are any). For raw programs r1 points to a\n"
@@ -73,9 +74,11 @@ static void usage(void)
 	       "                    raw programs without maps or packets, else kernel\n"
 	       "  --mem HEX         input memory as hex bytes, e.g. \"00 0a ff\" or \"000aff\"\n"
 	       "  --mem-file FILE   input memory read from FILE as raw bytes (at most 64 MiB)\n"
-	       "  --engine ENGINE   interp (default); jit is not available yet\n"
+	       "  --engine ENGINE   interp (default: the checked interpreter) or jit (x86-64\n"
+	       "                    native code with the same checks, budget and errors)\n"
 	       "  --trace           before the result, print each executed instruction\n"
 	       "                    (index, disassembly) and the registers it changed\n"
+	       "                    (interpreter only: not with --engine jit)\n"
 	       "  --budget N        stop with an error after N executed instructions\n"
 	       "                    (default %llu)\n"
 	       "  --format FORMAT   raw, asm or elf: how to read PROGRAM (default: by ELF\n"
@@ -144,38 +147,6 @@ static int parse_seconds(const char *opt, const char *s, double *v)
 	return 0;
 }
 
-static int parse_type(const char *s, uint32_t *type)
-{
-	if (strcmp(s, "socket") == 0 || strcmp(s, "socket_filter") == 0)
-		*type = BPF_PROG_TYPE_SOCKET_FILTER;
-	else if (strcmp(s, "xdp") == 0)
-		*type = BPF_PROG_TYPE_XDP;
-	else if (strcmp(s, "raw") == 0)
-		*type = BPFVM_PROG_TYPE_RAW;
-	else
-		return cli_usage_error("run", "unknown program type '%.64s' (expected socket, xdp or raw)", s);
-	return 0;
-}
-
-static int add_map_spec(struct cli_run_cfg *c, const char *spec)
-{
-	struct bpfvm_asm_map m;
-	int rc = cli_parse_map_spec("run", spec, &m);
-	if (rc)
-		return rc;
-	for (size_t i = 0; i < c->nmaps; i++)
-		if (strcmp(c->maps[i].name, m.name) == 0)
-			return cli_usage_error("run", "--map '%.80s': map '%s' is given twice", spec, m.name);
-	struct bpfvm_asm_map *nm = realloc(c->maps, (c->nmaps + 1) * sizeof(*nm));
-	if (!nm) {
-		cli_error(NULL, "run", "out of memory");
-		return CLI_EXIT_INPUT;
-	}
-	c->maps = nm;
-	c->maps[c->nmaps++] = m;
-	return 0;
-}
-
 /* ---- the command ---- */
 
 int cli_cmd_run(int argc, char **argv)
@@ -202,24 +173,18 @@ int cli_cmd_run(int argc, char **argv)
 		case OPT_JSON: cfg.json = 1; break;
 		case OPT_PCAP: cfg.pcap = val; break;
 		case OPT_LIVE: cfg.live = val; break;
-		case OPT_MAP: rc = add_map_spec(&cfg, val); break;
+		case OPT_MAP: rc = cli_add_map_spec("run", val, &cfg.maps, &cfg.nmaps); break;
 		case OPT_TYPE:
-			rc = parse_type(val, &cfg.type);
+			rc = cli_parse_prog_type("run", val, &cfg.type);
 			have_type = 1;
 			break;
-		case OPT_HELPERS:
-			if (strcmp(val, "kernel") == 0)
-				helpers = CLI_HELPERS_KERNEL;
-			else if (strcmp(val, "conformance") == 0)
-				helpers = CLI_HELPERS_CONFORMANCE;
-			else
-				rc = cli_usage_error("run", "unknown helper set '%.64s' (expected kernel or conformance)", val);
-			break;
+		case OPT_HELPERS: rc = cli_parse_helper_set("run", val, &helpers); break;
 		case OPT_ENGINE:
-			if (strcmp(val, "jit") == 0) {
-				cli_error(NULL, "run", "the JIT engine is not available yet (use --engine interp)");
-				rc = CLI_EXIT_UNSUPP;
-			} else if (strcmp(val, "interp") != 0)
+			if (strcmp(val, "jit") == 0)
+				cfg.engine = BPFVM_ENGINE_JIT;
+			else if (strcmp(val, "interp") == 0)
+				cfg.engine = BPFVM_ENGINE_INTERP;
+			else
 				rc = cli_usage_error("run", "unknown engine '%.64s' (expected interp or jit)", val);
 			break;
 		case OPT_BUDGET:
@@ -263,6 +228,8 @@ int cli_cmd_run(int argc, char **argv)
 		why = "--mem and --mem-file cannot be used with --pcap or --live";
 	else if (packets && trace)
 		why = "--trace cannot be used with --pcap or --live";
+	else if (trace && cfg.engine == BPFVM_ENGINE_JIT)
+		why = "--trace needs the interpreter: the JIT does not trace (use --engine interp)";
 	else if (cfg.pcap && strcmp(cfg.pcap, "-") == 0 && strcmp(cfg.in, "-") == 0)
 		why = "the program and the capture cannot both come from stdin";
 	else if (!packets && (cfg.count || cfg.seconds > 0))
@@ -272,6 +239,11 @@ int cli_cmd_run(int argc, char **argv)
 	if (why) {
 		free(cfg.maps);
 		return cli_usage_error("run", "%s", why);
+	}
+	if (cfg.engine == BPFVM_ENGINE_JIT && !bpfvm_jit_available()) {
+		free(cfg.maps);
+		cli_error(NULL, "run", "the JIT engine needs an x86-64 host (use --engine interp)");
+		return CLI_EXIT_UNSUPP;
 	}
 	if (!have_type)
 		cfg.type = packets ? BPF_PROG_TYPE_SOCKET_FILTER : BPFVM_PROG_TYPE_RAW;
@@ -320,7 +292,8 @@ int cli_cmd_run(int argc, char **argv)
 	err.insn = -1;
 	err.offset = -1;
 	struct bpfvm_prog_opts popts = {
-		.sz = sizeof(popts), .name = cli_basename(name), .flags = 0, .type = cfg.type,
+		.sz = sizeof(popts), .name = cli_basename(name),
+		.flags = cfg.engine == BPFVM_ENGINE_JIT ? BPFVM_PROG_F_JIT : 0, .type = cfg.type,
 		.fd_array = fds, .fd_array_len = prog_file.nmaps,
 	};
 	int lrc = bpfvm_prog_load(env, prog_file.insns, prog_file.n, &popts, &prog, &err);
@@ -337,7 +310,7 @@ int cli_cmd_run(int argc, char **argv)
 	struct trace_state ts = {0};
 	struct bpfvm_run_opts ropts = {
 		.sz = sizeof(ropts),
-		.engine = BPFVM_ENGINE_INTERP,
+		.engine = cfg.engine,
 		.flags = BPFVM_RUN_CHECKED,
 		.mem = mem,
 		.mem_len = mem_len,

@@ -333,7 +333,7 @@ int cli_run_packets(const struct cli_run_cfg *cfg, bpfvm_env *env, const bpfvm_p
 		}
 		struct bpfvm_run_opts ro = {
 			.sz = sizeof(ro),
-			.engine = BPFVM_ENGINE_INTERP,
+			.engine = cfg->engine,
 			.flags = BPFVM_RUN_CHECKED,
 			.budget = cfg->budget,
 			.wire_len = f.wire_len,

@@ -45,6 +45,15 @@ static void usage(void)
 	       "(or from --program), runs it in checked mode with the conformance helpers,\n"
 	       "r1 pointing to a copy of MEMORY-HEX and r2 holding its length, and prints\n"
 	       "r0 in hex. On failure it prints one line on stderr and exits non-zero.\n"
+	       "\n"
+	       "Options:\n"
+	       "  --engine ENGINE   interp (default: the checked interpreter) or jit (x86-64\n"
+	       "                    native code with the same checks and errors)\n"
+	       "  --jit             the same as --engine jit (uBPF's spelling); --interpret\n"
+	       "                    is --engine interp\n"
+	       "  --program HEX     the program as hex instead of stdin\n"
+	       "  --elf             ELF programs (not supported yet)\n"
+	       "  -h, --help        show this help\n"
 	       "\n%s",
 	       CLI_EXIT_CODES_HELP);
 }
@@ -110,7 +119,7 @@ static int read_stdin(char **text, size_t *len)
 	return 0;
 }
 
-static int run(const uint8_t *code, size_t code_len, uint8_t *mem, size_t mem_len)
+static int run(const uint8_t *code, size_t code_len, uint8_t *mem, size_t mem_len, int engine)
 {
 	if (code_len == 0) {
 		fail_msg("program", "empty program");
@@ -151,18 +160,20 @@ static int run(const uint8_t *code, size_t code_len, uint8_t *mem, size_t mem_le
 	memset(&err, 0, sizeof(err));
 	err.insn = -1;
 	err.offset = -1;
-	struct bpfvm_prog_opts popts = {.sz = sizeof(popts), .name = "conformance", .flags = 0};
+	struct bpfvm_prog_opts popts = {
+		.sz = sizeof(popts), .name = "conformance", .flags = engine == BPFVM_ENGINE_JIT ? BPFVM_PROG_F_JIT : 0,
+	};
 	char where[64];
 	rc = bpfvm_prog_load(env, insns, n, &popts, &prog, &err);
 	if (rc < 0) {
 		snprintf(where, sizeof(where), "insn %ld", err.insn);
 		fail_msg(err.insn >= 0 ? where : NULL, "%s", err.msg[0] ? err.msg : bpfvm_strerror(rc));
-		rc = rc == BPFVM_EUNSUPP ? CLI_EXIT_UNSUPP : CLI_EXIT_PROG;
+		rc = rc == BPFVM_EUNSUPP ? CLI_EXIT_UNSUPP : rc == BPFVM_ENOMEM ? CLI_EXIT_INPUT : CLI_EXIT_PROG;
 		goto out;
 	}
 	struct bpfvm_run_opts ropts = {
 		.sz = sizeof(ropts),
-		.engine = BPFVM_ENGINE_INTERP,
+		.engine = engine,
 		.flags = BPFVM_RUN_CHECKED,
 		.mem = mem,
 		.mem_len = mem_len,
@@ -191,7 +202,7 @@ out:
 int main(int argc, char **argv)
 {
 	const char *mem_hex = NULL, *prog_hex = NULL;
-	int i = 1, rc;
+	int i = 1, rc, engine = BPFVM_ENGINE_INTERP;
 
 	if (argc > 1 && strncmp(argv[1], "--", 2) != 0) {
 		mem_hex = argv[1];
@@ -205,18 +216,17 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--engine") == 0 && i + 1 < argc) {
 			const char *e = argv[++i];
 			if (strcmp(e, "jit") == 0) {
-				fail_msg(NULL, "the JIT engine is not available yet");
-				return CLI_EXIT_UNSUPP;
-			}
-			if (strcmp(e, "interp") != 0) {
+				engine = BPFVM_ENGINE_JIT;
+			} else if (strcmp(e, "interp") == 0) {
+				engine = BPFVM_ENGINE_INTERP;
+			} else {
 				fail_msg(NULL, "argument %d: unknown engine '%.64s' (expected interp or jit)", i, e);
 				return CLI_EXIT_USAGE;
 			}
 		} else if (strcmp(a, "--jit") == 0) {
-			fail_msg(NULL, "the JIT engine is not available yet");
-			return CLI_EXIT_UNSUPP;
+			engine = BPFVM_ENGINE_JIT; /* uBPF's spelling */
 		} else if (strcmp(a, "--interpret") == 0) {
-			/* uBPF's spelling of the default */
+			engine = BPFVM_ENGINE_INTERP; /* uBPF's spelling of the default */
 		} else if (strcmp(a, "--elf") == 0) {
 			fail_msg(NULL, "ELF objects are not supported yet (issue: ELF loader)");
 			return CLI_EXIT_UNSUPP;
@@ -231,6 +241,10 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (engine == BPFVM_ENGINE_JIT && !bpfvm_jit_available()) {
+		fail_msg(NULL, "the JIT engine needs an x86-64 host (use --engine interp)");
+		return CLI_EXIT_UNSUPP;
+	}
 	uint8_t *mem = NULL, *code = NULL;
 	size_t mem_len = 0, code_len = 0;
 	char *text = NULL;
@@ -245,7 +259,7 @@ int main(int argc, char **argv)
 			rc = decode("program", text, len, MAX_PROGRAM_HEX, &code, &code_len);
 	}
 	if (!rc)
-		rc = run(code, code_len, mem, mem_len);
+		rc = run(code, code_len, mem, mem_len, engine);
 	free(text);
 	free(code);
 	free(mem);

@@ -21,7 +21,7 @@
 #define MAP_32BIT 0
 #endif
 
-#define VM_PKT_MAX (1u << 16) /* the largest frame: 64 KiB */
+#define VM_PKT_MAX (1u << 18) /* the largest frame: 256 KiB, libpcap's largest snapshot length */
 
 _Static_assert(sizeof(struct __sk_buff) <= sizeof(((bpfvm_exec *)0)->ctx_buf), "ctx_buf too small for __sk_buff");
 _Static_assert(sizeof(struct xdp_md) <= sizeof(((bpfvm_exec *)0)->ctx_buf), "ctx_buf too small for xdp_md");
@@ -83,7 +83,7 @@ int vm_ctx_prepare(bpfvm_exec *ex, const struct bpfvm_run_opts *o, uint64_t regs
 	const uint8_t *frame = o->frame ? o->frame : o->mem;
 	size_t len = o->frame ? o->frame_len : o->mem_len;
 	if (len > VM_PKT_MAX)
-		return ctx_err(ex, BPFVM_EINVAL, "frame larger than 64 KiB");
+		return ctx_err(ex, BPFVM_EINVAL, "frame larger than 256 KiB");
 	int rc = pkt_buffer(ex);
 	if (rc)
 		return rc;
@@ -96,11 +96,11 @@ int vm_ctx_prepare(bpfvm_exec *ex, const struct bpfvm_run_opts *o, uint64_t regs
 	ex->pkt_len = len;
 	ex->pkt_net_off = len >= 14 ? 14 : len; /* after the Ethernet header */
 	ex->pkt_has_ll = 1;
-	memset(ex->ctx_buf, 0, sizeof(ex->ctx_buf));
 	regs[1] = (uint64_t)(uintptr_t)ex->ctx_buf;
 
 	if (type == BPF_PROG_TYPE_SOCKET_FILTER) {
 		struct __sk_buff *skb = (struct __sk_buff *)ex->ctx_buf;
+		memset(skb, 0, sizeof(*skb));
 		skb->len = (uint32_t)len;
 		skb->wire_len = o->wire_len ? o->wire_len : (uint32_t)len;
 		if (len >= 14) {
@@ -127,14 +127,16 @@ int vm_ctx_prepare(bpfvm_exec *ex, const struct bpfvm_run_opts *o, uint64_t regs
 		vm_exec_add_region(ex, skb, sizeof(*skb), 1);
 		return 0;
 	}
-	/* XDP: the whole buffer, since bpf_xdp_adjust_head/tail move the bounds */
+	/* XDP: headroom, frame and tailroom, the most bpf_xdp_adjust_head/tail
+	 * can move the bounds to */
 	struct xdp_md *md = (struct xdp_md *)ex->ctx_buf;
+	memset(md, 0, sizeof(*md));
 	md->data = lo32(data);
 	md->data_end = lo32(data + len);
 	md->data_meta = lo32(data);
 	md->ingress_ifindex = o->ifindex;
 	md->rx_queue_index = o->rx_queue;
-	vm_exec_add_region(ex, ex->pkt_buf, ex->pkt_buf_size, 1);
+	vm_exec_add_region(ex, ex->pkt_buf, VM_PKT_HEADROOM + len + VM_PKT_TAILROOM, 1);
 	vm_exec_add_region(ex, md, sizeof(*md), 0);
 	return 0;
 }

@@ -39,7 +39,7 @@
 #define DLT_LINUX_SLL2 276
 #endif
 
-#define MAX_FRAME 65535
+#define MAX_FRAME 262144 /* libpcap's largest snapshot length */
 
 struct bpfvm_pktsrc {
 	pcap_t *pcap;
@@ -176,6 +176,8 @@ int bpfvm_pktsrc_next(bpfvm_pktsrc *s, struct bpfvm_frame *f, int timeout_ms, st
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
+	FILE *fp = s->live ? NULL : pcap_file(s->pcap);
+	long record = fp ? ftell(fp) : -1; /* where this record starts, for errors */
 	int rc = pcap_next_ex(s->pcap, &h, &data);
 	if (rc == 0 && s->live) { /* nothing buffered: wait for the interface, then try once more */
 		struct pollfd p = { pcap_get_selectable_fd(s->pcap), POLLIN, 0 };
@@ -188,10 +190,7 @@ int bpfvm_pktsrc_next(bpfvm_pktsrc *s, struct bpfvm_frame *f, int timeout_ms, st
 	if (rc == PCAP_ERROR_BREAK)
 		return 0; /* end of file */
 	if (rc < 0) {
-		long off = -1;
-		FILE *fp = s->live ? NULL : pcap_file(s->pcap);
-		if (fp)
-			off = ftell(fp);
+		long off = record;
 		char idx[32];
 		snprintf(idx, sizeof(idx), "%llu", (unsigned long long)s->count);
 		return src_err(err, BPFVM_EFORMAT, off, "frame %s: %s", idx, pcap_geterr(s->pcap));

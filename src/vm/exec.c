@@ -98,7 +98,11 @@ int bpfvm_exec_run(bpfvm_exec *ex, const bpfvm_prog *prog, const struct bpfvm_ru
 	ex->trace = o.trace;
 	ex->trace_cookie = o.trace_cookie;
 	ex->nregions = 0;
-	memset(ex->stack, 0, BPFVM_STACK_SIZE); /* the entry frame starts zeroed, deterministically */
+	/* Checked runs start with a zeroed entry frame, so that unverified
+	 * programs reading stack they never wrote behave deterministically;
+	 * trusted runs skip it, as the kernel does (bpfvm_exec_new zeroes once). */
+	if (!(prog->flags & BPFVM_PROG_F_TRUSTED) || (o.flags & BPFVM_RUN_CHECKED) || o.trace)
+		memset(ex->stack, 0, BPFVM_STACK_SIZE);
 	vm_exec_add_region(ex, ex->stack, sizeof(ex->stack), 1); /* region 0: the engine moves its end with r10 */
 	vm_exec_add_region(ex, o.mem, o.mem_len, 1);
 	if (o.packet)

@@ -119,8 +119,9 @@ int bpfvm_prog_load(bpfvm_env *env, const struct bpf_insn *insns, size_t n, cons
 	if (opts_sz >= offsetof(struct bpfvm_prog_opts, type) + sizeof(opts->type))
 		p->type = opts->type;
 	if (!vm_ctx_supported(p->type)) {
+		uint32_t type = p->type;
 		bpfvm_prog_free(p);
-		return set_err(err, BPFVM_EUNSUPP, -1, "program type %u is not supported", p->type);
+		return set_err(err, BPFVM_EUNSUPP, -1, "program type %u is not supported", type);
 	}
 	if (opts_sz >= offsetof(struct bpfvm_prog_opts, fd_array_len) + sizeof(opts->fd_array_len) &&
 	    opts->fd_array_len) {

@@ -221,7 +221,7 @@ printf '\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00' >prog.o
 expect "run ELF" $E_UNSUPP "^bpfvm: prog\.o:offset 0: ELF objects are not supported yet" "$BPFVM" run prog.o
 expect "disasm ELF" $E_UNSUPP "^bpfvm: prog\.o:offset 0: ELF objects are not supported yet" "$BPFVM" disasm prog.o
 expect "run --format elf" $E_UNSUPP "^bpfvm: good\.bin:offset 0: ELF" "$BPFVM" run good.bin --format elf
-expect "run --engine jit" $E_UNSUPP "^bpfvm: run: .*not available yet" "$BPFVM" run good.bin --engine jit
+expect "run --engine jit --trace" $E_USAGE "^bpfvm: run: --trace needs the interpreter" "$BPFVM" run good.bin --engine jit --trace
 
 # ---- run-time faults ----
 { insn 0x05 0 0 -1 0; EXIT_INSN; } >loop.bin
@@ -249,7 +249,7 @@ expect_stdin empty.hex "plugin empty program" $E_INPUT "^bpfvm-plugin: " "$PLUGI
 expect_stdin good.hex "plugin bad memory" $E_INPUT "memory: offset 2" "$PLUGIN" "01x2"
 expect_stdin good.hex "plugin odd memory" $E_INPUT "memory: offset 2" "$PLUGIN" "010"
 expect_stdin good.hex "plugin --elf" $E_UNSUPP "ELF objects are not supported yet" "$PLUGIN" --elf
-expect_stdin good.hex "plugin --engine jit" $E_UNSUPP "not available yet" "$PLUGIN" --engine jit
+expect_stdin unk.hex "plugin --engine jit unknown opcode" $E_PROG "^bpfvm-plugin: insn 1: " "$PLUGIN" --engine jit
 expect_stdin good.hex "plugin unknown option" $E_USAGE "'--frob'" "$PLUGIN" --frob
 expect_stdin good.hex "plugin --program bad hex" $E_INPUT "program: offset 0" "$PLUGIN" --program "zz"
 expect_stdin loop.bin "plugin binary on stdin" $E_INPUT "program: offset 0" "$PLUGIN"

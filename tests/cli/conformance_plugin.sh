@@ -6,6 +6,8 @@
 #  2. every tests/*.data file's "-- asm" section assembled with `bpfvm asm`,
 #     the bytes compared with the row of assembled.tsv (upstream's assembler),
 #     then run with `bpfvm run --mem ...` and r0 compared with "-- result".
+# BPFVM_TEST_ENGINE=jit runs both parts on the JIT (--engine jit; tests/cli/jit.sh
+# does that); the default is the interpreter.
 # Skips (77) when the conformance directory is missing.
 set -u
 export LC_ALL=C
@@ -21,6 +23,11 @@ fi
 for t in "$BPFVM" "$PLUGIN"; do
 	[ -x "$t" ] || { echo "missing $t (build it first)"; exit 1; }
 done
+ENGINE=${BPFVM_TEST_ENGINE:-interp}
+case $ENGINE in
+interp | jit) ;;
+*) echo "BPFVM_TEST_ENGINE must be interp or jit, not '$ENGINE'"; exit 1 ;;
+esac
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -54,9 +61,9 @@ pass=0 fail=0 shown=0
 while IFS='|' read -r name want mem prog; do
 	tsv_prog[$name]=${prog//[[:space:]]/}
 	if [ -n "$mem" ]; then
-		got=$(printf '%s\n' "$prog" | "$PLUGIN" "$mem" 2>"$tmp/err")
+		got=$(printf '%s\n' "$prog" | "$PLUGIN" "$mem" --engine "$ENGINE" 2>"$tmp/err")
 	else
-		got=$(printf '%s\n' "$prog" | "$PLUGIN" 2>"$tmp/err")
+		got=$(printf '%s\n' "$prog" | "$PLUGIN" --engine "$ENGINE" 2>"$tmp/err")
 	fi
 	rc=$?
 	if [ $rc -eq 0 ] && same_u64 "$got" "$want"; then
@@ -69,7 +76,7 @@ while IFS='|' read -r name want mem prog; do
 		fi
 	fi
 done <"$tmp/rows"
-echo "plugin on assembled.tsv: $pass passed, $fail failed"
+echo "plugin --engine $ENGINE on assembled.tsv: $pass passed, $fail failed"
 total_pass=$pass
 total_failed=$((total_failed + fail))
 if [ $((pass + fail)) -eq 0 ]; then
@@ -140,9 +147,9 @@ while IFS='|' read -r name mem want; do
 		fi
 	fi
 	if [[ $mem =~ [^[:space:]] ]]; then
-		out=$("$BPFVM" run "$bin" --mem "$mem" 2>"$tmp/err")
+		out=$("$BPFVM" run "$bin" --mem "$mem" --engine "$ENGINE" 2>"$tmp/err")
 	else
-		out=$("$BPFVM" run "$bin" 2>"$tmp/err")
+		out=$("$BPFVM" run "$bin" --engine "$ENGINE" 2>"$tmp/err")
 	fi
 	rc=$?
 	got=${out##*$'\n'}
@@ -157,7 +164,7 @@ while IFS='|' read -r name mem want; do
 	fi
 done <"$tmp/index"
 echo "bpfvm asm bytes vs assembled.tsv: $apass passed, $afail failed"
-echo "bpfvm asm + run on tests/*.data: $pass passed, $fail failed"
+echo "bpfvm asm + run --engine $ENGINE on tests/*.data: $pass passed, $fail failed"
 total_pass=$((total_pass + apass + pass))
 total_failed=$((total_failed + afail + fail))
 if [ $((pass + fail)) -eq 0 ]; then

@@ -325,10 +325,11 @@ k=$((N / 2))
 off=$(head -n "$k" table | awk '{ s += 16 + $1 } END { print s + 24 }')
 caplen_k=$(sed -n "$((k + 1))p" table | cut -d' ' -f1)
 head -c $((off + 16 + caplen_k / 2)) "$PCAP" >trunc.pcap
-expect "truncated frame data" $E_INPUT "^bpfvm: trunc\.pcap:offset $((off + 16 + caplen_k / 2)): frame $k: .*truncated" \
+# the offset named is where the damaged record starts
+expect "truncated frame data" $E_INPUT "^bpfvm: trunc\.pcap:offset $off: frame $k: .*truncated" \
 	"$BPFVM" run "$PROG" --pcap trunc.pcap
 head -c $((off + 7)) "$PCAP" >trunc2.pcap
-expect "truncated record header" $E_INPUT "^bpfvm: trunc2\.pcap:offset $((off + 7)): frame $k: .*truncated" \
+expect "truncated record header" $E_INPUT "^bpfvm: trunc2\.pcap:offset $off: frame $k: .*truncated" \
 	"$BPFVM" run "$PROG" --pcap trunc2.pcap
 head -c 10 "$PCAP" >trunc3.pcap
 expect "truncated file header" $E_INPUT "^bpfvm: trunc3\.pcap:offset 0: .*truncated" "$BPFVM" run "$PROG" --pcap trunc3.pcap

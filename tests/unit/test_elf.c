@@ -11,7 +11,8 @@
  * 2. Loader features on small objects compiled here: program types from
  *    section names (unsupported types recorded, not fatal; unknown names;
  *    raw programs), the legacy "maps" section, CO-RE outcomes and failures,
- *    NO_LOAD, queries.
+ *    NO_LOAD, the relocation listing against the final instructions, format
+ *    strings in .rodata and custom .rodata.* / .data.* sections, queries.
  * 3. Malformed objects made from valid ones (truncated at every length,
  *    e_machine, sh_link, sh_info, symbol indices, sh_size, garbled BTF,
  *    random byte flips): a clear error (BPFVM_EFORMAT where the ELF is

@@ -1115,6 +1115,15 @@ static void test_kernel_live(void **state)
 	}
 }
 
+/* Removes what a failed test may have left in /tmp. */
+static int cleanup(void **state)
+{
+	static const char *names[] = { "crafted.pcap", "crafted.pcapng", "kcrafted.pcap", "window.pcap", "wide.pcap" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		unlink(tmp_path(names[i]));
+	return 0;
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -1125,5 +1134,5 @@ int main(void)
 		cmocka_unit_test(test_live_lo),
 		cmocka_unit_test(test_kernel_live),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, cleanup);
 }

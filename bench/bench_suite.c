@@ -125,6 +125,7 @@ struct state {
 	double samples[NENG][MAX_SAMPLES]; /* gross ns per run */
 	double gross[NENG];                /* medians */
 	double net[NENG];
+	double net_lo[NENG], net_hi[NENG]; /* the smallest and largest paired difference */
 };
 
 static struct state st[NBENCH];
@@ -438,7 +439,7 @@ static void measure(struct state *s, struct state *base, const void *f, size_t f
 	for (int e = 0; e < NENG; e++) {
 		if (base && s->ok[e] && !base->ok[e]) {
 			s->ok[e] = 0;
-			snprintf(s->why[e], sizeof(s->why[e]), "the empty program did not run there: %s", base->why[e]);
+			snprintf(s->why[e], sizeof(s->why[e]), "the empty program did not run there: %.150s", base->why[e]);
 		}
 		if (s->ok[e])
 			calibrate(s, e, f, flen, kf, kflen);
@@ -456,6 +457,13 @@ static void measure(struct state *s, struct state *base, const void *f, size_t f
 		if (s->ok[e]) {
 			s->gross[e] = median(s->samples[e], nsamples);
 			s->net[e] = base ? median(diff[e], nsamples) : 0;
+			s->net_lo[e] = s->net_hi[e] = s->net[e];
+			for (int i = 0; base && i < nsamples; i++) {
+				if (diff[e][i] < s->net_lo[e])
+					s->net_lo[e] = diff[e][i];
+				if (diff[e][i] > s->net_hi[e])
+					s->net_hi[e] = diff[e][i];
+			}
 		}
 }
 
@@ -636,6 +644,19 @@ static void report(struct out *o, const char *load_before, const char *load_afte
 				snprintf(cells[e + 1], 24, "n/a");
 		}
 		row(o, "empty (60 B)", NENG + 1, cells);
+	}
+	fprintf(o->f, "\n");
+
+	/* spread: how far the samples were from each other */
+	fprintf(o->f, "%sspread of the net samples: max / min%s\n\n", o->md ? "**" : p, o->md ? "**" : "");
+	header(o, "benchmark", NENG, eng_name);
+	for (size_t i = 0; i < NBENCH; i++) {
+		struct state *s = &st[i];
+		if (!s->selected || i == EMPTY_IDX)
+			continue;
+		for (int e = 0; e < NENG; e++)
+			fmt_num(cells[e], 24, s->ok[e] ? ratio_or_nan(s->net_hi[e], s->net_lo[e]) : NAN, 2);
+		row(o, s->b->name, NENG, cells);
 	}
 	fprintf(o->f, "\n");
 

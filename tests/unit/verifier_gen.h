@@ -200,7 +200,7 @@ static void vg_ctx(struct vg *g)
 {
 	/* readable __sk_buff fields for socket filters: len .. cb[4], hash, napi_id, gso_segs, gso_size */
 	static const int16_t skb_fields[] = { 0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60, 64, 68,
-					      84, 164, 172 };
+					      84, 164, 176 };
 	int r = vg_sreg(g);
 	int si = 2;
 	int16_t off;
@@ -327,6 +327,8 @@ static void vg_map_block(struct vg *g)
 	if (checked)
 		vg_patch(g, j);
 	vg_refill(g);
+	if (!vg_bad(g)) /* r0 no longer holds the pointer */
+		vg_emit(g, BPF_MOV64_IMM(BPF_REG_0, vg_imm(g)));
 }
 
 static void vg_pkt_block(struct vg *g)
@@ -362,6 +364,10 @@ static void vg_pkt_block(struct vg *g)
 			vg_access(g, BPF_REG_1, range, 0);
 	g->busy = saved;
 	vg_patch(g, j);
+	if (!vg_bad(g)) {
+		vg_emit(g, BPF_MOV64_IMM(BPF_REG_1, vg_imm(g)));
+		vg_emit(g, BPF_MOV64_IMM(BPF_REG_4, vg_imm(g)));
+	}
 }
 
 static void vg_block(struct vg *g, int items)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_elf.h"
 #include "cli_jit.h"
 #include "cli_maps.h"
 #include "cli_run.h"
@@ -16,24 +17,31 @@
 
 enum {
 	OPT_HELP = 1, OPT_SYNTAX, OPT_FORMAT, OPT_JIT, OPT_CHECKED, OPT_NO_BYTES, OPT_TYPE, OPT_HELPERS, OPT_MAP,
+	OPT_PROGRAM,
 };
 
 static const struct cli_opt opts[] = {
 	{"--help", 0, OPT_HELP}, {"-h", 0, OPT_HELP}, {"--syntax", 1, OPT_SYNTAX},
 	{"--format", 1, OPT_FORMAT}, {"--jit", 0, OPT_JIT}, {"--checked", 0, OPT_CHECKED},
 	{"--no-bytes", 0, OPT_NO_BYTES}, {"--type", 1, OPT_TYPE}, {"--helpers", 1, OPT_HELPERS},
-	{"--map", 1, OPT_MAP}, {NULL, 0, 0},
+	{"--map", 1, OPT_MAP}, {"--program", 1, OPT_PROGRAM}, {NULL, 0, 0},
 };
 
 static void usage(void)
 {
 	printf("Usage: bpfvm disasm FILE [--syntax llvm|ubpf] [--format raw|asm|elf]\n"
+	       "       bpfvm disasm OBJ.o [--program NAME] [--syntax llvm|ubpf]\n"
 	       "       bpfvm disasm --jit FILE [--checked] [--no-bytes] [--type TYPE]\n"
 	       "                    [--helpers SET] [--map SPEC] [--syntax ...] [--format ...]\n"
 	       "\n"
 	       "Prints FILE (\"-\" reads stdin) one instruction per line, prefixed by its\n"
 	       "slot index as llvm-objdump does; lddw spans two slots. Slots that are not\n"
 	       "valid instructions are printed as raw data and make the exit status 1.\n"
+	       "\n"
+	       "ELF objects are printed per program (or only --program NAME, a function\n"
+	       "or section name): a header with its section and type, <name>: where each\n"
+	       "function starts (subprograms follow the program), and after relocated\n"
+	       "instructions '; map NAME', '; .bss+OFF', '; call FUNC' or '; CO-RE ...'.\n"
 	       "\n"
 	       "With --jit it loads the program (with its maps and helpers, as 'bpfvm run'\n"
 	       "does) and prints the x86-64 code the JIT generates for it: the entry\n"
@@ -46,6 +54,7 @@ static void usage(void)
 	       "                    (ldxw %%r0, [%%r1+4])\n"
 	       "  --format FORMAT   raw, asm or elf: how to read FILE (default: by ELF\n"
 	       "                    magic, then extension .bin/.s/.asm, then content)\n"
+	       "  --program NAME    ELF objects: only this program (function or section)\n"
 	       "  --jit             print the JIT's native code (x86-64 hosts)\n"
 	       "  --checked         with --jit: the runtime-checked image (bounds checks and\n"
 	       "                    budget, what 'bpfvm run --engine jit' runs) instead of\n"
@@ -77,7 +86,7 @@ static void explain(const struct bpf_insn *insns, size_t n, size_t pc, char *why
 int cli_cmd_disasm(int argc, char **argv)
 {
 	struct cli_parser p;
-	const char *val, *in = NULL, *jit_only = NULL;
+	const char *val, *in = NULL, *jit_only = NULL, *want = NULL;
 	int syntax = BPFVM_SYNTAX_LLVM, format = CLI_FMT_AUTO, id, rc = 0, jit = 0;
 	struct bpfvm_asm_map *maps = NULL;
 	struct cli_disasm_jit_cfg jc = {.bytes = 1, .helpers = CLI_HELPERS_DEFAULT};
@@ -102,6 +111,7 @@ int cli_cmd_disasm(int argc, char **argv)
 			break;
 		case OPT_HELPERS: rc = cli_parse_helper_set("disasm", val, &jc.helpers); jit_only = "--helpers"; break;
 		case OPT_MAP: rc = cli_add_map_spec("disasm", val, &maps, &jc.nmaps); jit_only = "--map"; break;
+		case OPT_PROGRAM: want = val; break;
 		case CLI_OPT_ARG:
 			if (in)
 				rc = cli_usage_error("disasm", "argument %d: more than one input file", p.i - 1);
@@ -124,6 +134,10 @@ int cli_cmd_disasm(int argc, char **argv)
 	free(maps);
 	if (rc)
 		return rc;
+	if (cli_elf_is_object(in, format))
+		return cli_elf_disasm(in, want, syntax);
+	if (want)
+		return cli_usage_error("disasm", "--program needs an ELF object");
 
 	struct cli_program prog;
 	rc = cli_load_program(in, format, BPFVM_SYNTAX_AUTO, NULL, 0, &prog);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_elf.h"
 #include "cli_maps.h"
 #include "cli_run.h"
 #include "cli_util.h"
@@ -18,6 +19,7 @@
 enum {
 	OPT_HELP = 1, OPT_MEM, OPT_MEM_FILE, OPT_ENGINE, OPT_TRACE, OPT_BUDGET, OPT_FORMAT, OPT_SYNTAX,
 	OPT_PCAP, OPT_LIVE, OPT_COUNT, OPT_SECONDS, OPT_INTERVAL, OPT_TYPE, OPT_MAP, OPT_JSON, OPT_HELPERS,
+	OPT_PROGRAM,
 };
 
 static const struct cli_opt opts[] = {
@@ -27,7 +29,7 @@ static const struct cli_opt opts[] = {
 	{"--pcap", 1, OPT_PCAP},     {"--live", 1, OPT_LIVE},     {"--count", 1, OPT_COUNT},
 	{"--seconds", 1, OPT_SECONDS}, {"--interval", 1, OPT_INTERVAL}, {"--type", 1, OPT_TYPE},
 	{"--map", 1, OPT_MAP},       {"--json", 0, OPT_JSON},     {"--helpers", 1, OPT_HELPERS},
-	{NULL, 0, 0},
+	{"--program", 1, OPT_PROGRAM}, {NULL, 0, 0},
 };
 
 static void usage(void)
@@ -55,6 +57,10 @@ static void usage(void)
 	       "with fds 3, 4, ... (for programs that use BPF_LD_MAP_FD) and map index i is\n"
 	       "the i-th map.\n"
 	       "\n"
+	       "ELF objects (clang -target bpf) bring their own maps and program types\n"
+	       "(from the section: socket, xdp, ...); --program NAME (function or section)\n"
+	       "picks the program, which may be left out when only one loaded.\n"
+	       "\n"
 	       "Options:\n"
 	       "  --pcap FILE       run over the frames of a pcap or pcapng file (\"-\": stdin)\n"
 	       "  --live IFACE      run over frames captured on IFACE (needs root); stops at\n"
@@ -65,6 +71,7 @@ static void usage(void)
 	       "  --type TYPE       socket (socket filter: r1 = struct __sk_buff), xdp\n"
 	       "                    (r1 = struct xdp_md) or raw (r1 = memory, r2 = length);\n"
 	       "                    default: socket with --pcap/--live, raw otherwise\n"
+	       "  --program NAME    ELF objects: the program to run (function or section)\n"
 	       "  --map SPEC        add a map: NAME:TYPE:KEY:VALUE:ENTRIES[:FLAGS], TYPE one of\n"
 	       "                    array, hash, percpu_array, percpu_hash, lru_hash,\n"
 	       "                    lru_percpu_hash, ringbuf, queue, stack, prog_array\n"
@@ -154,7 +161,8 @@ int cli_cmd_run(int argc, char **argv)
 	struct cli_parser p;
 	const char *val, *mem_hex = NULL, *mem_file = NULL;
 	int syntax = BPFVM_SYNTAX_AUTO, format = CLI_FMT_AUTO, trace = 0, id, rc, have_type = 0;
-	int helpers = CLI_HELPERS_DEFAULT;
+	int helpers = CLI_HELPERS_DEFAULT, elf = 0;
+	const char *want = NULL;
 	struct cli_run_cfg cfg;
 	memset(&cfg, 0, sizeof(cfg));
 
@@ -179,6 +187,7 @@ int cli_cmd_run(int argc, char **argv)
 			have_type = 1;
 			break;
 		case OPT_HELPERS: rc = cli_parse_helper_set("run", val, &helpers); break;
+		case OPT_PROGRAM: want = val; break;
 		case OPT_ENGINE:
 			if (strcmp(val, "jit") == 0)
 				cfg.engine = BPFVM_ENGINE_JIT;
@@ -216,8 +225,16 @@ int cli_cmd_run(int argc, char **argv)
 	}
 	const char *why = NULL;
 	int packets = cfg.pcap || cfg.live;
+	if (cfg.in)
+		elf = cli_elf_is_object(cfg.in, format);
 	if (!cfg.in)
 		why = "missing PROGRAM";
+	else if (elf && have_type)
+		why = "--type cannot be used with ELF objects (the program's section gives its type)";
+	else if (elf && cfg.nmaps)
+		why = "--map cannot be used with ELF objects (they declare their own maps)";
+	else if (!elf && want)
+		why = "--program needs an ELF object";
 	else if (mem_hex && mem_file)
 		why = "--mem and --mem-file exclude each other";
 	else if (mem_file && strcmp(mem_file, "-") == 0 && strcmp(cfg.in, "-") == 0)
@@ -255,6 +272,7 @@ int cli_cmd_run(int argc, char **argv)
 	memset(&prog_file, 0, sizeof(prog_file));
 	bpfvm_env *env = NULL;
 	bpfvm_prog *prog = NULL;
+	bpfvm_obj *obj = NULL;
 	int *fds = NULL;
 	cfg.name = strcmp(cfg.in, "-") == 0 ? "<stdin>" : cfg.in;
 	const char *name = cfg.name;
@@ -269,7 +287,7 @@ int cli_cmd_run(int argc, char **argv)
 			mem = NULL;
 		}
 	}
-	if ((rc = cli_load_program(cfg.in, format, syntax, cfg.maps, cfg.nmaps, &prog_file)))
+	if (!elf && (rc = cli_load_program(cfg.in, format, syntax, cfg.maps, cfg.nmaps, &prog_file)))
 		goto out;
 
 	env = bpfvm_env_new();
@@ -279,6 +297,8 @@ int cli_cmd_run(int argc, char **argv)
 		rc = CLI_EXIT_INPUT;
 		goto out;
 	}
+	if (helpers == CLI_HELPERS_DEFAULT && elf)
+		helpers = CLI_HELPERS_KERNEL;
 	if (helpers == CLI_HELPERS_DEFAULT)
 		helpers = cfg.type == BPFVM_PROG_TYPE_RAW && !packets && prog_file.nmaps == 0 ? CLI_HELPERS_CONFORMANCE
 											       : CLI_HELPERS_KERNEL;
@@ -296,7 +316,24 @@ int cli_cmd_run(int argc, char **argv)
 		.flags = cfg.engine == BPFVM_ENGINE_JIT ? BPFVM_PROG_F_JIT : 0, .type = cfg.type,
 		.fd_array = fds, .fd_array_len = prog_file.nmaps,
 	};
-	int lrc = bpfvm_prog_load(env, prog_file.insns, prog_file.n, &popts, &prog, &err);
+	if (elf) {
+		/* The object's programs belong to obj (prog is borrowed). */
+		if ((rc = cli_elf_open(cfg.in, env, BPFVM_OBJ_F_KEEP_GOING, popts.flags, &obj)))
+			goto out;
+		size_t idx;
+		if ((rc = cli_elf_pick(name, obj, want, &idx)))
+			goto out;
+		const struct bpfvm_obj_prog_info *pi = bpfvm_obj_prog(obj, idx);
+		if (!pi->prog) {
+			cli_error(name, NULL, "program %s (section %s): %s", pi->name, pi->section,
+				  pi->load_msg && pi->load_msg[0] ? pi->load_msg : "not loaded");
+			rc = pi->load_error ? cli_exit_for(pi->load_error, 1) : CLI_EXIT_PROG;
+			goto out;
+		}
+		cfg.type = pi->type;
+		prog = pi->prog;
+	}
+	int lrc = elf ? 0 : bpfvm_prog_load(env, prog_file.insns, prog_file.n, &popts, &prog, &err);
 	if (lrc < 0) {
 		cli_error_lib(name, &err);
 		rc = cli_exit_for(lrc, 1);
@@ -347,7 +384,7 @@ int cli_cmd_run(int argc, char **argv)
 		cli_maps_print(stdout, env, 1, 1);
 		printf("}}\n");
 	} else {
-		if (prog_file.nmaps) {
+		if (prog_file.nmaps || (obj && bpfvm_obj_map_count(obj))) {
 			cli_maps_print(stdout, env, 0, 1);
 			putchar('\n');
 		}
@@ -360,8 +397,10 @@ int cli_cmd_run(int argc, char **argv)
 	}
 	rc = CLI_EXIT_OK;
 out:
-	if (prog)
+	if (prog && !obj)
 		bpfvm_prog_free(prog);
+	if (obj)
+		bpfvm_obj_close(obj);
 	if (env)
 		bpfvm_env_free(env);
 	cli_program_free(&prog_file);

@@ -1,8 +1,9 @@
-/* main.c - the `bpfvm` command: picks the subcommand (asm, disasm, run) and
+/* main.c - the `bpfvm` command: picks the subcommand (asm, disasm, info, run) and
  * handles the global --help and --version. */
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_elf.h"
 #include "cli_util.h"
 
 static void usage(FILE *f)
@@ -17,6 +18,7 @@ static void usage(FILE *f)
 		"  asm FILE -o OUT      assemble text into raw bytecode (8 bytes per slot)\n"
 		"  disasm FILE          print one instruction per line (--jit: the x86-64\n"
 		"                       code the JIT generates for it)\n"
+		"  info OBJ.o           describe an ELF object: programs, maps, relocations\n"
 		"  run PROGRAM          run a program once (print r0) or over packets\n"
 		"                       (--pcap FILE, --live IFACE: print maps and returns);\n"
 		"                       --engine jit runs it as x86-64 code\n"
@@ -24,7 +26,8 @@ static void usage(FILE *f)
 		"Run 'bpfvm COMMAND --help' for a command's options.\n"
 		"\n"
 		"Program files are raw bytecode (.bin), assembly text (.s, .asm) or ELF\n"
-		"objects (not supported yet); other names are recognised by content.\n"
+		"objects (clang -target bpf; --program NAME picks one of their programs);\n"
+		"other names are recognised by content.\n"
 		"Errors are one line on stderr: 'bpfvm: FILE:WHERE: MESSAGE', where WHERE\n"
 		"is 'insn N', 'LINE:COL' or 'offset N'.\n"
 		"\n"
@@ -51,6 +54,8 @@ int main(int argc, char **argv)
 		return cli_cmd_asm(argc, argv);
 	if (strcmp(cmd, "disasm") == 0)
 		return cli_cmd_disasm(argc, argv);
+	if (strcmp(cmd, "info") == 0)
+		return cli_cmd_info(argc, argv);
 	if (strcmp(cmd, "run") == 0)
 		return cli_cmd_run(argc, argv);
 	if (cmd[0] == '-')

@@ -531,7 +531,10 @@ int cli_load_program(const char *path, int format, int syntax, const struct bpfv
 	if (rc == 0) {
 		switch (fmt) {
 		case CLI_FMT_ELF:
-			cli_error(name, "offset 0", "ELF objects are not supported yet (issue: ELF loader)");
+			/* Files are opened by cli_elf.c before this point; only an
+			 * object recognised on stdin (or by --jit) gets here. */
+			cli_error(name, "offset 0",
+				  "ELF objects are not supported here (stdin needs --format elf; disasm --jit takes none)");
 			rc = CLI_EXIT_UNSUPP;
 			break;
 		case CLI_FMT_RAW:

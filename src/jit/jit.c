@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "jit.h"
+#include "maps.h"
 
 static int set_err(struct bpfvm_error *err, int code, long insn, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -104,9 +105,13 @@ int vm_jit_run(bpfvm_exec *ex, uint64_t regs[11], size_t start_pc, int base_dept
 
 /* ---- services for the generated code ---- */
 
-/* Remembers the run region (never the stack, whose end moves, nor map
- * memory, which helpers free) holding [addr, addr + size) for the inline
- * checks that follow. */
+/* Remembers the run region (never the stack, whose end moves) holding
+ * [addr, addr + size) for the inline checks that follow. Map memory only of
+ * plain and per-CPU array maps: their value slab lives as long as the map
+ * and any access inside it is allowed (no region_ok); a map can only go
+ * away through a helper call, and every helper call forgets the cache.
+ * Other maps' memory (hash elements, ring buffer records) is freed by
+ * helpers or checked per element, so it always takes the slow path. */
 static void remember_region(bpfvm_exec *ex, uint64_t addr, uint64_t size)
 {
 	uint64_t lo = 0, len = 0;
@@ -127,10 +132,23 @@ static void remember_region(bpfvm_exec *ex, uint64_t addr, uint64_t size)
 			writable = r->writable;
 		}
 	}
-	if (!len)
-		return;
-	ex->jit_rd_lo = lo;
-	ex->jit_rd_len = len;
+	int readable = 1;
+	if (!len) {
+		bpfvm_map *m = vm_map_find_region(ex->env, addr, 0);
+		if (!m || (m->type != VM_MAP_ARRAY && m->type != VM_MAP_PERCPU_ARRAY) || m->ops->region_ok)
+			return;
+		uint64_t start = (uint64_t)(uintptr_t)m->region;
+		if (addr + size > start + m->region_len)
+			return;
+		lo = start;
+		len = m->region_len;
+		readable = !(m->map_flags & VM_F_WRONLY_PROG);
+		writable = !(m->map_flags & VM_F_RDONLY_PROG);
+	}
+	if (readable) {
+		ex->jit_rd_lo = lo;
+		ex->jit_rd_len = len;
+	}
 	if (writable) {
 		ex->jit_wr_lo = lo;
 		ex->jit_wr_len = len;
@@ -158,6 +176,8 @@ int vm_jit_budget_out(bpfvm_exec *ex, uint64_t *regs, uint32_t pc)
 	 * ends with BPFVM_EBUDGET at the same instruction it would have, or
 	 * with an earlier fault or packet-load end. */
 	uint64_t r0 = 0;
+	/* the generated code keeps no depth counter: r10 tells the frame */
+	ex->depth = (int)((regs[10] - (uint64_t)(uintptr_t)ex->stack) / BPFVM_STACK_SIZE) - 1;
 	int rc = vm_interp_run_checked(ex, regs, pc, ex->depth, &r0);
 	if (rc)
 		return rc;

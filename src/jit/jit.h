@@ -14,8 +14,9 @@
  *   scratch. Each eBPF function (the entry, subprograms, callbacks) is a
  *   native function entered by `call` and left by `ret` (eBPF exit), with
  *   the native stack 8 mod 16 at its first instruction; bpf-to-bpf calls
- *   push r6-r9 and r10, move r10 up by one 512-byte frame in ex->stack and
- *   count ex->depth. The entry trampoline at offset 0 saves the host's
+ *   push those of r6-r9 the callee may write and move r10 up by one
+ *   512-byte frame in ex->stack; the call depth is r10's distance from
+ *   ex->stack (no counter: helper calls store it in ex->depth). The entry trampoline at offset 0 saves the host's
  *   callee-saved registers and records its stack pointer in ex->jit_sp, so
  *   that faults, stops and packet-load failures anywhere end the run by
  *   restoring that stack pointer (unwinding every eBPF frame at once).

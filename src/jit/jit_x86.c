@@ -62,8 +62,8 @@ static const uint8_t reg_map[11] = { RAX, RDI, RSI, RDX, RCX, R8, RBX, R13, R14,
 /* The host's registers holding eBPF r1..r5, pushed around helper calls so
  * that they keep their values as on the interpreter. */
 static const uint8_t arg_regs[5] = { RDI, RSI, RDX, RCX, R8 };
-/* What a bpf-to-bpf call saves: r6..r9 and r10. */
-static const uint8_t callee_regs[5] = { RBX, R13, R14, R15, RBP };
+/* What a bpf-to-bpf call may save: r6..r9 (those the callee can write). */
+static const uint8_t callee_regs[4] = { RBX, R13, R14, R15 };
 
 #define UNBOUND UINT32_MAX
 
@@ -92,6 +92,8 @@ struct jit {
 	uint8_t *leader;               /* checked: first instruction of a basic block */
 	uint32_t *block_len;           /* checked: instructions of the block starting here */
 	int oom, broken;
+	uint8_t *callee_mask;          /* per call target: r6..r9 it may write (bit i: r6 + i), 0xff: not known yet */
+	size_t mask_work;              /* instructions the analysis visited, bounded */
 	/* shared thunks */
 	int l_done, l_err, l_stop, l_pkt_end, l_pkt_slow, l_check, l_budget, l_fault, l_tail;
 };
@@ -225,7 +227,7 @@ static int add_stub(struct jit *j, int kind, size_t pc, uint32_t arg, int *resum
 /* dst op= src (src >= 0) or imm (src < 0), for div/mod, signed or not, with
  * RFC 9669's rules: x / 0 = 0, x % 0 = x, INT_MIN / -1 = INT_MIN (= -x),
  * x % -1 = 0. x86 div/idiv take rdx:rax, so r0 and r3 are saved in r9/r10
- * around them and the result goes through r11. */
+ * around them unless they are the destination. */
 static void divmod(struct jit *j, int w, int sgn, int mod, int d, int s, int32_t imm)
 {
 	struct x86_buf *b = &j->b;
@@ -259,18 +261,27 @@ static void divmod(struct jit *j, int w, int sgn, int mod, int d, int s, int32_t
 			jcc(j, X86_CC_E, l_m1);
 		}
 	}
-	emit_mov_rr(b, W64, R9, RAX);
-	emit_mov_rr(b, W64, R10, RDX);
-	emit_mov_rr(b, w, RAX, d);
+	/* rax and rdx are kept unless one is the destination; the divisor is
+	 * already in r11. A 32-bit div/idiv zero-extends its results into
+	 * rax/rdx like every 32-bit operation. */
+	int res = mod ? RDX : RAX;
+	if (d != RAX)
+		emit_mov_rr(b, W64, R9, RAX);
+	if (d != RDX)
+		emit_mov_rr(b, W64, R10, RDX);
+	if (d != RAX)
+		emit_mov_rr(b, w, RAX, d);
 	if (sgn)
 		emit_sign_extend_ax(b, w);
 	else
 		emit_zero(b, RDX);
 	emit_unary(b, w, sgn ? X86_IDIV : X86_DIV, R11);
-	emit_mov_rr(b, w, R11, mod ? RDX : RAX);
-	emit_mov_rr(b, W64, RAX, R9);
-	emit_mov_rr(b, W64, RDX, R10);
-	emit_mov_rr(b, W64, d, R11);
+	if (d != res)
+		emit_mov_rr(b, w, d, res);
+	if (d != RAX)
+		emit_mov_rr(b, W64, RAX, R9);
+	if (d != RDX)
+		emit_mov_rr(b, W64, RDX, R10);
 	if (s < 0)
 		return;
 	jmp(j, l_done);
@@ -449,6 +460,12 @@ static void call_helper_in_r11(struct jit *j)
 {
 	struct x86_buf *b = &j->b;
 	emit_store(b, 8, EX(helper), R11);
+	/* ex->depth = (rbp - ex->stack) / 512 - 1, for the helpers that read it */
+	emit_mov_rr(b, W64, R10, RBP);
+	emit_alu_rr(b, W64, X86_SUB, R10, R12);
+	emit_alu_ri(b, W64, X86_SUB, R10, (int32_t)(offsetof(struct bpfvm_exec, stack) + BPFVM_STACK_SIZE));
+	emit_shift_ri(b, W64, X86_SHR, R10, 9);
+	emit_store(b, 4, EX(depth), R10);
 	if (j->checked) /* helpers check pointers against the live stack */
 		emit_store(b, 8, EX(regions[0].end), RBP);
 	emit_mov_rr(b, W64, R9, R12);
@@ -489,19 +506,136 @@ static void call_indirect(struct jit *j, size_t pc, int dst_reg)
 	call_helper_in_r11(j);
 }
 
+/* Which of r6..r9 the function entered at target may write before it
+ * returns (bit i: r6 + i): the registers written by any instruction
+ * reachable from target without passing an exit. Its own bpf-to-bpf calls
+ * preserve r6..r9 (each call site saves what its callee writes), helpers
+ * preserve them (callee-saved host registers), and tail calls at depth > 0
+ * fail. Any doubt (targets out of range, unknown classes, too much work)
+ * answers "all four". Works on the raw instructions, so it holds for
+ * programs the verifier never saw. */
+static uint8_t callee_writes(struct jit *j, size_t target)
+{
+	const bpfvm_prog *p = j->prog;
+	size_t n = p->n;
+	if (target >= n)
+		return 0xf;
+	if (!j->callee_mask) {
+		j->callee_mask = malloc(n);
+		if (!j->callee_mask)
+			return 0xf;
+		memset(j->callee_mask, 0xff, n);
+	}
+	if (j->callee_mask[target] != 0xff)
+		return j->callee_mask[target];
+	uint8_t *seen = calloc(n, 1);
+	uint32_t *todo = malloc(n * sizeof(uint32_t));
+	uint8_t mask = 0;
+	size_t ntodo = 0;
+	if (!seen || !todo) {
+		mask = 0xf;
+		goto out;
+	}
+	seen[target] = 1;
+	todo[ntodo++] = (uint32_t)target;
+	while (ntodo && mask != 0xf) {
+		size_t pc = todo[--ntodo];
+		if (++j->mask_work > ((size_t)1 << 24)) {
+			mask = 0xf;
+			break;
+		}
+		const struct bpf_insn *in = &p->insns[pc];
+		uint8_t cls = in->code & 0x07, op = in->code & 0xf0;
+		int64_t next[2] = { (int64_t)pc + 1, -1 };
+		int wr = -1, wr2 = -1;
+		switch (cls) {
+		case BPF_LD:
+			if (in->code == (BPF_LD | BPF_DW | BPF_IMM)) {
+				wr = in->dst_reg;
+				next[0] = (int64_t)pc + 2;
+			}
+			/* LD_ABS / LD_IND write r0 only */
+			break;
+		case BPF_LDX:
+		case BPF_ALU:
+		case BPF_ALU64:
+			wr = in->dst_reg;
+			break;
+		case BPF_ST:
+			break;
+		case BPF_STX:
+			if ((in->code & 0xe0) == BPF_ATOMIC)
+				wr = in->src_reg, wr2 = in->dst_reg; /* fetch forms write src; dst conservatively */
+			break;
+		case BPF_JMP:
+		case BPF_JMP32:
+			if (op == BPF_EXIT && cls == BPF_JMP) {
+				next[0] = -1;
+			} else if (op == BPF_CALL && cls == BPF_JMP) {
+				/* continues after the call */
+			} else if (op == BPF_JA) {
+				next[0] = p->ops[pc].off;
+			} else {
+				next[1] = p->ops[pc].off;
+			}
+			break;
+		default:
+			mask = 0xf;
+			break;
+		}
+		if (wr >= 6 && wr <= 9)
+			mask |= (uint8_t)(1u << (wr - 6));
+		if (wr2 >= 6 && wr2 <= 9)
+			mask |= (uint8_t)(1u << (wr2 - 6));
+		for (int k = 0; k < 2; k++) {
+			if (next[k] == -1) /* no successor */
+				continue;
+			if (next[k] < 0 || (uint64_t)next[k] >= n) {
+				mask = 0xf;
+				break;
+			}
+			if (!seen[next[k]]) {
+				seen[next[k]] = 1;
+				todo[ntodo++] = (uint32_t)next[k];
+			}
+		}
+	}
+out:
+	free(seen);
+	free(todo);
+	j->callee_mask[target] = mask;
+	return mask;
+}
+
+/* bpf-to-bpf call: r10 (rbp) is ex->stack + (depth + 1) * 512, so the depth
+ * test compares rbp with its value at the deepest frame allowed (no depth
+ * counter in memory; helper calls compute ex->depth from rbp). Saves only
+ * the r6..r9 the callee may write, keeping the native stack 0 mod 16 at the
+ * call. */
 static void local_call(struct jit *j, size_t pc, size_t target)
 {
 	struct x86_buf *b = &j->b;
-	emit_alu_mi(b, W32, X86_CMP, EX(depth), BPFVM_MAX_CALL_DEPTH);
-	jcc(j, X86_CC_GE, add_stub(j, STUB_FAULT, pc, VM_JIT_FAULT_STACK, NULL));
-	emit_alu_mi(b, W32, X86_ADD, EX(depth), 1);
-	for (int i = 0; i < 5; i++)
-		emit_push(b, callee_regs[i]);
+	uint8_t mask = callee_writes(j, target);
+	emit_lea(b, R11, x86_mem(R12, (int32_t)(offsetof(struct bpfvm_exec, stack) +
+					      (size_t)(BPFVM_MAX_CALL_DEPTH + 1) * BPFVM_STACK_SIZE)));
+	emit_alu_rr(b, W64, X86_CMP, RBP, R11);
+	jcc(j, X86_CC_AE, add_stub(j, STUB_FAULT, pc, VM_JIT_FAULT_STACK, NULL));
+	int pushed = 0;
+	for (int i = 0; i < 4; i++)
+		if (mask & (1u << i)) {
+			emit_push(b, callee_regs[i]);
+			pushed++;
+		}
+	if (!(pushed & 1))
+		emit_push(b, R11); /* alignment only */
 	emit_alu_ri(b, W64, X86_ADD, RBP, BPFVM_STACK_SIZE);
 	call_label(j, (int)target);
-	for (int i = 4; i >= 0; i--)
-		emit_pop(b, callee_regs[i]);
-	emit_alu_mi(b, W32, X86_SUB, EX(depth), 1);
+	emit_alu_ri(b, W64, X86_SUB, RBP, BPFVM_STACK_SIZE);
+	if (!(pushed & 1))
+		emit_pop(b, R11);
+	for (int i = 3; i >= 0; i--)
+		if (mask & (1u << i))
+			emit_pop(b, callee_regs[i]);
 }
 
 /* ------------------------------------------------------- instructions */
@@ -956,6 +1090,7 @@ static void free_state(struct jit *j)
 	free(j->stubs);
 	free(j->leader);
 	free(j->block_len);
+	free(j->callee_mask);
 }
 
 int vm_jit_compile(const bpfvm_prog *prog, int checked, struct vm_jit_image **out, struct bpfvm_error *err)

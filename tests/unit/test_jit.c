@@ -1558,6 +1558,161 @@ static void test_speed_memory(void **state)
 	time_engines(what, p, ARRAY_SIZE(p), (size_t)N, want);
 }
 
+/* The checked JIT remembers an array map's value slab after a slow-path
+ * check: accesses inside it keep working, an access just past it still
+ * faults (at the same instruction as the checked interpreter), and a map
+ * programs may only read (or only write) never lets the other kind of
+ * access through the remembered region. */
+static int run_engine(const bpfvm_prog *prog, int jit, int checked, void *mem, size_t mem_len, uint64_t *r0,
+		      struct bpfvm_error *err)
+{
+	struct bpfvm_run_opts ro = { .sz = sizeof(ro), .engine = jit ? BPFVM_ENGINE_JIT : BPFVM_ENGINE_INTERP,
+				     .mem = mem, .mem_len = mem_len, .flags = checked ? BPFVM_RUN_CHECKED : 0 };
+	return bpfvm_prog_run(prog, &ro, r0, err);
+}
+
+static void test_array_map_region_cache(void **state)
+{
+	bpfvm_env *env = new_env();
+	const uint32_t flags[3] = { 0, BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG };
+	int fds[3];
+	bpfvm_map *maps[3];
+	for (int i = 0; i < 3; i++) {
+		struct bpfvm_map_opts mo = { .sz = sizeof(mo), .type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 8,
+					     .max_entries = 4, .map_flags = flags[i] };
+		fds[i] = bpfvm_map_create(env, &mo);
+		assert_true(fds[i] >= 3);
+		maps[i] = bpfvm_map_from_fd(env, fds[i]);
+	}
+	/* v = lookup(map[idx], 0); v[0] += 5; v[2] = v[0] + v[3]; r0 = v[2]; then
+	 * (off = 32) one access past the 32-byte slab */
+#define LOOKUP0(IDX)                                                                                                    \
+	BPF_ST_MEM(BPF_W, R10, -4, 0), BPF_RAW_INSN(BPF_LD | BPF_DW | BPF_IMM, R1, BPF_PSEUDO_MAP_IDX, 0, IDX),             \
+		BPF_RAW_INSN(0, 0, 0, 0, 0), BPF_MOV64_REG(R2, R10), BPF_ALU64_IMM(BPF_ADD, R2, -4),                        \
+		BPF_CALL_HELPER(BPF_FUNC_map_lookup_elem), BPF_JMP_IMM(BPF_JNE, R0, 0, 2), BPF_MOV64_IMM(R0, -1), EXIT,     \
+		BPF_MOV64_REG(R6, R0)
+	for (int past = 0; past < 2; past++) {
+		struct bpf_insn p[] = {
+			LOOKUP0(0), /* 0..9 */
+			BPF_LDX_MEM(BPF_DW, R1, R6, 0), BPF_ALU64_IMM(BPF_ADD, R1, 5), BPF_STX_MEM(BPF_DW, R6, R1, 0),
+			BPF_LDX_MEM(BPF_DW, R2, R6, 24), BPF_ALU64_REG(BPF_ADD, R1, R2),
+			BPF_STX_MEM(BPF_DW, R6, R1, past ? 32 : 16), /* 15 */
+			BPF_MOV64_REG(R0, R1), EXIT,
+		};
+		for (int trusted = 0; trusted < 2; trusted++) {
+			bpfvm_prog *prog = load(env, p, ARRAY_SIZE(p), load_flags(1, trusted), fds, 3);
+			for (int e = 0; e < 4; e++) {
+				int jit = e >> 1, checked = (e & 1) || !trusted;
+				uint64_t v0 = 7, v3 = 1000, zero = 0, got = 0, r0 = 0;
+				uint32_t k0 = 0, k2 = 2, k3 = 3;
+				assert_int_equal(bpfvm_map_update(maps[0], &k0, &v0, BPF_ANY), 0);
+				assert_int_equal(bpfvm_map_update(maps[0], &k2, &zero, BPF_ANY), 0);
+				assert_int_equal(bpfvm_map_update(maps[0], &k3, &v3, BPF_ANY), 0);
+				struct bpfvm_error err;
+				int rc = run_engine(prog, jit, checked, NULL, 0, &r0, &err);
+				assert_int_equal(bpfvm_map_lookup(maps[0], &k0, &got), 0);
+				assert_int_equal(got, v0 + 5);
+				if (past && checked) {
+					assert_int_equal(rc, BPFVM_EFAULT);
+					assert_int_equal(err.insn, 15);
+					continue;
+				}
+				if (past) /* trusted engines do not check: the write lands in the slab's page */
+					continue;
+				if (rc)
+					fail_msg("%s: %s", engine_name(jit, !checked), err.msg);
+				assert_int_equal(r0, v0 + 5 + v3);
+				assert_int_equal(bpfvm_map_lookup(maps[0], &k2, &got), 0);
+				assert_int_equal(got, r0);
+			}
+			bpfvm_prog_free(prog);
+		}
+	}
+	/* read-only for programs: a read, then a write (14) through the same pointer;
+	 * write-only: a write, then a read (14) */
+	for (int which = 1; which < 3; which++) {
+		struct bpf_insn ro[] = { LOOKUP0(1), BPF_LDX_MEM(BPF_DW, R1, R6, 8), BPF_LDX_MEM(BPF_DW, R1, R6, 0),
+					 BPF_ALU64_IMM(BPF_ADD, R1, 1), BPF_MOV64_IMM(R0, 0),
+					 BPF_STX_MEM(BPF_DW, R6, R1, 0), EXIT };
+		struct bpf_insn wo[] = { LOOKUP0(2), BPF_ST_MEM(BPF_DW, R6, 8, 3), BPF_ST_MEM(BPF_DW, R6, 0, 4),
+					 BPF_MOV64_IMM(R1, 1), BPF_MOV64_IMM(R0, 0),
+					 BPF_LDX_MEM(BPF_DW, R0, R6, 0), EXIT };
+		struct bpf_insn *p = which == 1 ? ro : wo;
+		bpfvm_prog *prog = load(env, p, ARRAY_SIZE(ro), load_flags(1, 0), fds, 3);
+		for (int jit = 0; jit < 2; jit++) {
+			uint64_t r0 = 0;
+			struct bpfvm_error err;
+			int rc = run_engine(prog, jit, 1, NULL, 0, &r0, &err);
+			assert_int_equal(rc, BPFVM_EFAULT);
+			assert_int_equal(err.insn, 14);
+		}
+		bpfvm_prog_free(prog);
+	}
+#undef LOOKUP0
+	bpfvm_env_free(env);
+}
+
+/* bpf-to-bpf calls: each call site saves only the r6..r9 its callee may
+ * write, so a callee writing some of them (directly or through its own
+ * calls) must still leave all four to the caller; recursion reaches the
+ * deepest frame allowed and faults one deeper at the same instruction as
+ * the interpreter; helpers see the call depth in ex->depth. */
+#define H_DEPTH 0x7a00
+static uint64_t h_depth(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5, bpfvm_exec *ex)
+{
+	(void)r1, (void)r2, (void)r3, (void)r4, (void)r5;
+	return (uint64_t)ex->depth;
+}
+
+static void test_local_calls(void **state)
+{
+	bpfvm_env *env = new_env();
+	assert_int_equal(bpfvm_env_register_helper(env, H_DEPTH, "depth", h_depth, NULL), 0);
+	struct bpf_insn p[] = {
+		/* main: r6..r9 = 6..9; r0 = rec(*(u64 *)r1) then digits r6..r9; r6 = r0; r0 = f1() + r6 + r7 + r8 + r9 */
+		BPF_MOV64_IMM(R6, 6), BPF_MOV64_IMM(R7, 7), BPF_MOV64_IMM(R8, 8), BPF_MOV64_IMM(R9, 9),
+		BPF_LDX_MEM(BPF_DW, R1, R1, 0), BPF_CALL_REL(15), /* 5: rec at 21 */
+		BPF_ALU64_IMM(BPF_MUL, R0, 10), BPF_ALU64_REG(BPF_ADD, R0, R6), BPF_ALU64_IMM(BPF_MUL, R0, 10),
+		BPF_ALU64_REG(BPF_ADD, R0, R7), BPF_ALU64_IMM(BPF_MUL, R0, 10), BPF_ALU64_REG(BPF_ADD, R0, R8),
+		BPF_ALU64_IMM(BPF_MUL, R0, 10), BPF_ALU64_REG(BPF_ADD, R0, R9), BPF_MOV64_REG(R6, R0),
+		BPF_CALL_REL(13), /* 15: f1 at 29 */
+		BPF_ALU64_REG(BPF_ADD, R0, R6), BPF_ALU64_REG(BPF_ADD, R0, R7), BPF_ALU64_REG(BPF_ADD, R0, R8),
+		BPF_ALU64_REG(BPF_ADD, R0, R9), EXIT,
+		/* 21: rec(n) = n ? n + rec(n - 1) : depth (writes r6 only) */
+		BPF_JMP_IMM(BPF_JNE, R1, 0, 2), BPF_CALL_HELPER(H_DEPTH), EXIT,
+		BPF_MOV64_REG(R6, R1), BPF_ALU64_IMM(BPF_ADD, R1, -1), BPF_CALL_REL(-6), /* 26 */
+		BPF_ALU64_REG(BPF_ADD, R0, R6), EXIT,
+		/* 29: f1: r7 = 100; f2(); return r7 */
+		BPF_MOV64_IMM(R7, 100), BPF_CALL_REL(2), BPF_MOV64_REG(R0, R7), EXIT,
+		/* 33: f2: r6 = r8 = r9 = 55; return 0 */
+		BPF_MOV64_IMM(R6, 55), BPF_MOV64_IMM(R8, 55), BPF_MOV64_IMM(R9, 55), BPF_MOV64_IMM(R0, 0), EXIT,
+	};
+	for (int trusted = 0; trusted < 2; trusted++) {
+		bpfvm_prog *prog = load(env, p, ARRAY_SIZE(p), load_flags(1, trusted), NULL, 0);
+		for (uint64_t n = 0; n <= BPFVM_MAX_CALL_DEPTH; n++) {
+			uint64_t rec = n * (n + 1) / 2 + n + 1; /* rec(0) runs at depth n + 1 */
+			uint64_t want = (((rec * 10 + 6) * 10 + 7) * 10 + 8) * 10 + 9;
+			want += 100 + 7 + 8 + 9;
+			for (int e = 0; e < 4; e++) {
+				int jit = e >> 1, checked = (e & 1) || !trusted;
+				uint64_t mem = n, r0 = 0;
+				struct bpfvm_error err;
+				int rc = run_engine(prog, jit, checked, &mem, sizeof(mem), &r0, &err);
+				if (n + 1 > BPFVM_MAX_CALL_DEPTH) {
+					assert_int_equal(rc, BPFVM_ESTACK);
+					assert_int_equal(err.insn, 26);
+					continue;
+				}
+				if (rc)
+					fail_msg("%s, n = %d: %s", engine_name(jit, !checked), (int)n, err.msg);
+				assert_int_equal(r0, want);
+			}
+		}
+		bpfvm_prog_free(prog);
+	}
+	bpfvm_env_free(env);
+}
+
 int main(void)
 {
 	if (!bpfvm_jit_available())
@@ -1571,6 +1726,8 @@ int main(void)
 		cmocka_unit_test(test_tail_calls),
 		cmocka_unit_test(test_bpf_loop_callback),
 		cmocka_unit_test(test_map_helpers),
+		cmocka_unit_test(test_array_map_region_cache),
+		cmocka_unit_test(test_local_calls),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_regions),
 		cmocka_unit_test(test_xdp_program),

@@ -1,13 +1,18 @@
 /* fuzz_disasm.c - libFuzzer target for the disassembler: the input's whole
  * 8-byte words are instruction slots; every slot is disassembled in LLVM
- * syntax (plain, +alu32, without comments) and in uBPF syntax, and the result
- * is checked against bpfvm_disasm_insn's contract (abort() on a violation):
+ * syntax (plain, +alu32, without comments), in uBPF syntax and with AUTO,
+ * and the result is checked against bpfvm_disasm_insn's contract (abort() on
+ * a violation):
  *   - the return value is 1, 2 (an lddw with its second slot) or BPFVM_EDECODE,
  *     and agrees with the opcode table (isa_lookup + isa_check_fields);
  *   - an undecodable slot prints exactly ".quad 0x<its 16 hex digits>";
  *   - the text is NUL-terminated, and a smaller buffer (its size taken from
  *     the input's spare bytes) holds the same text cut to buflen - 1;
- *   - bad arguments (pc >= n, unknown syntax) give BPFVM_EINVAL.
+ *   - bad arguments (pc >= n, unknown syntax) give BPFVM_EINVAL;
+ *   - the text of a decoded instruction among the first 16, assembled alone
+ *     in its syntax and in AUTO, gives its bytes back (with arbitrary field
+ *     values, which tests/unit/test_roundtrip.c samples only at edge
+ *     values), except what the syntax cannot say: see fuzz_asm.c.
  * The input's last size % 8 bytes (if any) choose the small buffer sizes. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -17,7 +22,8 @@
 #include "bpfvm/bpfvm.h"
 #include "isa.h"
 
-#define MAX_SLOTS 1024
+#define MAX_SLOTS 256
+#define REASSEMBLE_SLOTS 16
 #define BIG 1024
 
 static void fail(const char *what, size_t pc, const char *text)
@@ -49,6 +55,55 @@ static void check_small(const struct bpf_insn *insns, size_t n, size_t pc, int s
 		fail("small buffer not NUL-terminated", pc, full);
 	if (strlen(small) != want || memcmp(small, full, want) != 0)
 		fail("small buffer is not the text cut short", pc, full);
+}
+
+/* The bytes the text of in (slots slots) in syntax assembles back to (the
+ * same list as fuzz_asm.c and tests/unit/test_roundtrip.c). */
+static void expected_back(const struct bpf_insn *in, int slots, int syntax, struct bpf_insn want[2])
+{
+	memcpy(want, in, (size_t)slots * sizeof(*in));
+	int shape = isa_table[isa_lookup(in)].shape;
+	if (syntax == BPFVM_SYNTAX_LLVM) {
+		if (shape == S_CALL_LOCAL || shape == S_CALL_KFUNC) {
+			want[0].src_reg = 0;
+			want[0].off = 0;
+		}
+		if (shape == S_LDDW && in->src_reg != 0)
+			want[1].imm = 0;
+	} else if (shape == S_CALL_KFUNC) {
+		want[0].off = 0;
+	}
+}
+
+static void reassemble(const struct bpf_insn *in, int slots, int syntax, const char *text, size_t pc)
+{
+	struct bpf_insn want[2];
+	expected_back(in, slots, syntax == BPFVM_SYNTAX_UBPF ? BPFVM_SYNTAX_UBPF : BPFVM_SYNTAX_LLVM, want);
+	for (int k = 0; k < 2; k++) {
+		int as = k ? BPFVM_SYNTAX_AUTO : syntax;
+		struct bpf_insn *out = NULL;
+		size_t n = 0;
+		struct bpfvm_error err;
+		int rc = bpfvm_asm(text, strlen(text), as, &out, &n, &err);
+		if (rc == BPFVM_ENOMEM)
+			continue;
+		if (rc != 0) {
+			char msg[400];
+			fprintf(stderr, "fuzz_disasm: syntax %d: %s\n", as, bpfvm_error_format(&err, msg, sizeof(msg)));
+			fail("the text does not assemble", pc, text);
+		}
+		if (n != (size_t)slots || memcmp(out, want, (size_t)slots * sizeof(*want)) != 0) {
+			fprintf(stderr, "fuzz_disasm: syntax %d: want", as);
+			for (int i = 0; i < slots * 8; i++)
+				fprintf(stderr, " %02x", ((const uint8_t *)want)[i]);
+			fprintf(stderr, "\n                        got ");
+			for (size_t i = 0; i < n * 8; i++)
+				fprintf(stderr, " %02x", ((const uint8_t *)out)[i]);
+			fprintf(stderr, "\n");
+			fail("the text assembles to other bytes", pc, text);
+		}
+		free(out);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -107,6 +162,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					fail("lddw without its second slot decoded", pc, text);
 				if (text[0] == '\0' || strstr(text, ".quad"))
 					fail("valid slot printed empty or as .quad", pc, text);
+				/* (the no-comment variant says nothing new; the first
+				 * slots are enough: the assembler is the slow part) */
+				if (v != 2 && pc < REASSEMBLE_SLOTS)
+					reassemble(&insns[pc], rc, variants[v].syntax, text, pc);
 			} else {
 				fail("unexpected return value", pc, text);
 			}

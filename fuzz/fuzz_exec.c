@@ -1,10 +1,11 @@
-/* fuzz_exec.c - libFuzzer target for the loader and the checked interpreter:
+/* fuzz_exec.c - libFuzzer target for the loader and the checked engines:
  * arbitrary bytes as a program and its memory, loaded without
  * BPFVM_PROG_F_TRUSTED (or TRUSTED but run with BPFVM_RUN_CHECKED) and run
- * with a small instruction budget. Any outcome is fine except a crash or a
- * sanitizer report; the error contract is checked too (abort() otherwise):
- * load and run failures are negative BPFVM_E* codes with a one-line message
- * naming an instruction inside the program (or -1).
+ * with a small instruction budget on the checked interpreter or the checked
+ * JIT image. Any outcome is fine except a crash or a sanitizer report; the
+ * error contract is checked too (abort() otherwise): load and run failures
+ * are negative BPFVM_E* codes with a one-line message naming an instruction
+ * inside the program (or -1). Afterwards the maps are walked from the host.
  *
  * Input: [flags][mem_len] mem_len bytes of memory, then the program (whole
  * 8-byte slots; a tail shorter than 8 bytes is ignored). flags:
@@ -16,9 +17,11 @@
  *   bit 4     run a second time on a reused bpfvm_exec
  *   bit 5     with a trace hook (checks pc and the instruction it is given)
  *   bit 6     put the program in the prog_array (tail calls to itself)
+ *   bit 7     load with BPFVM_PROG_F_JIT and run the JIT (x86-64 hosts)
  * The environment holds an array, a hash, a queue, a ring buffer, a
- * prog_array and a one-entry array (global data: lddw map_value), in
- * fd_array order 0..5 (lddw map_idx 0..5), with fds 3..8 for lddw map_fd. */
+ * prog_array, a one-entry array (global data: lddw map_value), an LRU hash
+ * and a per-CPU array, in fd_array order 0..7 (lddw map_idx 0..7), with fds
+ * 3..10 for lddw map_fd. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +73,7 @@ static void printk_sink(void *cookie, const char *line)
 	(void)strlen(line);
 }
 
-#define NMAPS 6
+#define NMAPS 8
 
 static void make_maps(bpfvm_env *env, int fds[NMAPS])
 {
@@ -87,6 +90,10 @@ static void make_maps(bpfvm_env *env, int fds[NMAPS])
 		  .key_size = 4, .value_size = 4, .max_entries = 2 },
 		{ .sz = sizeof(struct bpfvm_map_opts), .name = ".data", .type = BPF_MAP_TYPE_ARRAY,
 		  .key_size = 4, .value_size = 64, .max_entries = 1 },
+		{ .sz = sizeof(struct bpfvm_map_opts), .name = "lru", .type = BPF_MAP_TYPE_LRU_HASH,
+		  .key_size = 8, .value_size = 8, .max_entries = 4 },
+		{ .sz = sizeof(struct bpfvm_map_opts), .name = "pcpu", .type = BPF_MAP_TYPE_PERCPU_ARRAY,
+		  .key_size = 4, .value_size = 12, .max_entries = 2, .ncpus = 2 },
 	};
 	for (int i = 0; i < NMAPS; i++) {
 		fds[i] = bpfvm_map_create(env, &maps[i]);
@@ -94,6 +101,45 @@ static void make_maps(bpfvm_env *env, int fds[NMAPS])
 			fprintf(stderr, "fuzz_exec: cannot create map %s: %d\n", maps[i].name, fds[i]);
 			abort();
 		}
+	}
+}
+
+/* Reads every map from the host side, as a tool would after a run. */
+static void walk_maps(bpfvm_env *env)
+{
+	bpfvm_map *maps[16];
+	size_t n = bpfvm_env_maps(env, maps, 16);
+	if (n > 16) {
+		fprintf(stderr, "fuzz_exec: %zu maps, created %d\n", n, NMAPS);
+		abort();
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct bpfvm_map_info info;
+		bpfvm_map_get_info(maps[i], &info);
+		if (bpfvm_map_by_name(env, info.name) != maps[i] || bpfvm_map_from_fd(env, info.fd) != maps[i]) {
+			fprintf(stderr, "fuzz_exec: map %s not found by its name or fd\n", info.name);
+			abort();
+		}
+		uint8_t key[64], next[64], value[256];
+		if (info.key_size > sizeof(key) || (size_t)info.value_size * (info.ncpus ? info.ncpus : 1) + 64 > sizeof(value))
+			continue;
+		if (info.type == BPF_MAP_TYPE_QUEUE || info.type == BPF_MAP_TYPE_STACK) {
+			for (int k = 0; k < 64 && bpfvm_map_lookup_and_delete(maps[i], NULL, value) == 0; k++)
+				;
+			continue;
+		}
+		if (info.type == BPF_MAP_TYPE_RINGBUF) {
+			bpfvm_ringbuf_consume(maps[i], NULL, NULL);
+			continue;
+		}
+		const void *prev = NULL;
+		for (int k = 0; k < 64 && bpfvm_map_get_next_key(maps[i], prev, next) == 0; k++) {
+			memcpy(key, next, info.key_size);
+			prev = key;
+			bpfvm_map_lookup(maps[i], key, value);
+		}
+		if (info.type == BPF_MAP_TYPE_HASH && prev)
+			bpfvm_map_delete(maps[i], prev);
 	}
 }
 
@@ -114,6 +160,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					   BPF_PROG_TYPE_XDP };
 	const uint32_t type = types[flags & 3];
 	const int trusted = (flags >> 3) & 1;
+	const int jit = (flags & 128) && bpfvm_jit_available();
 
 	/* Exact-size copies so that ASan sees any access past them. */
 	struct bpf_insn *insns = malloc(n * sizeof(*insns));
@@ -133,7 +180,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	make_maps(env, fds);
 
 	struct bpfvm_prog_opts po = { .sz = sizeof(po), .name = "fuzz", .type = type,
-				      .flags = trusted ? BPFVM_PROG_F_TRUSTED : 0, .fd_array = fds, .fd_array_len = NMAPS };
+				      .flags = (trusted ? BPFVM_PROG_F_TRUSTED : 0) | (jit ? BPFVM_PROG_F_JIT : 0),
+				      .fd_array = fds, .fd_array_len = NMAPS };
 	struct bpfvm_error err;
 	memset(&err, 0, sizeof(err));
 	bpfvm_prog *prog = NULL;
@@ -152,7 +200,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	struct trace_state ts = { n, insns };
-	struct bpfvm_run_opts ro = { .sz = sizeof(ro), .budget = BUDGET, .flags = trusted ? BPFVM_RUN_CHECKED : 0 };
+	struct bpfvm_run_opts ro = { .sz = sizeof(ro), .budget = BUDGET, .flags = trusted ? BPFVM_RUN_CHECKED : 0,
+				     .engine = jit ? BPFVM_ENGINE_JIT : BPFVM_ENGINE_INTERP };
 	if (type == BPFVM_PROG_TYPE_RAW) {
 		ro.mem = mem;
 		ro.mem_len = mem_len;
@@ -189,8 +238,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		bpfvm_exec_free(ex);
 	}
-	/* Whatever the program left in the ring buffer. */
-	bpfvm_ringbuf_consume(bpfvm_map_from_fd(env, fds[3]), NULL, NULL);
+	walk_maps(env);
 	bpfvm_prog_free(prog);
 out:
 	bpfvm_env_free(env);

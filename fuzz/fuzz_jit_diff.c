@@ -15,16 +15,21 @@
  *     must report the same one), LD_ABS/LD_IND (the memory is the packet),
  *     jumps (forward only, unless the input asks for backward jumps, which
  *     then meet the budget), may_goto, exit, calls of the conformance
- *     helpers (0 gather_bytes ... 4 strcmp) and of one bpf-to-bpf subprogram;
+ *     helpers (0 gather_bytes ... 4 strcmp; by call and by callx), of one
+ *     bpf-to-bpf subprogram and, when the input asks, bpf_tail_call of the
+ *     program itself (through a prog_array, at most 33 times a run);
  *     r1..r5 are initialised again after each call and packet load (they
  *     are scratch, as the kernel's verifier treats them);
  *   - a final exit.
  * The budget is 100000 instructions (10000 with backward jumps) or, when the
  * input says so, a small one (the checked JIT image must stop with
- * BPFVM_EBUDGET at the same instruction as the interpreter). Both engines run the runtime-checked
- * variant; a program that ends without a fault is also loaded TRUSTED and
- * run unchecked on both engines (same path, so the same accesses). Loads
- * that the JIT refuses with BPFVM_EUNSUPP are skipped. */
+ * BPFVM_EBUDGET at the same instruction as the interpreter). Both engines
+ * run the runtime-checked variant; a program that ends without a fault is
+ * also loaded TRUSTED and run unchecked on both engines (same path, so the
+ * same accesses). Loads that the JIT refuses with BPFVM_EUNSUPP are
+ * skipped. Input: 64 bytes of memory, a budget byte (< 32: a small budget
+ * from the next two), a flags byte (bit 0 backward jumps, bit 1 a
+ * subprogram, bit 2 tail calls), then the generator's choices. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,12 +80,15 @@ struct item {
 	int target;  /* item index a jump or local call goes to, or -1 */
 	int field;   /* 'o' target in off, 'i' in imm */
 	size_t pc;   /* slot index, after layout */
+	int cont;    /* continues a sequence that must run whole (a helper call
+		      * and the setup of its arguments): jumps go to its start */
 };
 
 struct prog {
 	struct item it[MAX_ITEMS];
 	int n;
 	int uses_mem_helpers; /* memfrob/strcmp: skipped for the trusted runs */
+	int tail_calls;       /* generate bpf_tail_call to itself (prog_array index 0) */
 };
 
 static struct item *add(struct prog *p, uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
@@ -254,10 +262,32 @@ static void gen_row(struct prog *p, struct rd *r, int op, int backward, int firs
 		break;
 	}
 	case S_CALL: {
-		static const int32_t ids[] = { 0, 2, 3, 1, 4 };
-		int32_t id = ids[g8(r) % 5];
+		static const int32_t ids[] = { 0, 2, 3, 1, 4, 12 };
+		int32_t id = ids[g8(r) % (p->tail_calls ? 6 : 5)];
 		p->uses_mem_helpers |= id == 1 || id == 4;
+		int start = p->n;
+		if (id == 12) { /* bpf_tail_call(ctx, progs, 0): the program itself */
+			add(p, BPF_ALU64 | BPF_MOV | BPF_X, 1, 9, 0, 0);
+			struct item *ld = add(p, BPF_LD | BPF_IMM | BPF_DW, 2, BPF_PSEUDO_MAP_IDX, 0, 0);
+			if (ld)
+				ld->slots = 2;
+			add(p, BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, g8(r) & 1);
+		}
 		add(p, in.code, 0, 0, 0, id);
+		for (int k = start + 1; k < p->n; k++)
+			p->it[k].cont = 1;
+		add_scratch_init(p, r);
+		break;
+	}
+	case S_CALLX: { /* bpfvm's callx: the helper whose id is in dst */
+		static const int32_t ids[] = { 0, 2, 3, 1, 4, 77 };
+		uint8_t reg = 6 + g8(r) % 3;
+		int32_t id = ids[g8(r) % 6];
+		p->uses_mem_helpers |= id == 1 || id == 4;
+		add(p, BPF_ALU64 | BPF_MOV | BPF_K, reg, 0, 0, id);
+		struct item *cx = add(p, in.code, reg, 0, 0, 0);
+		if (cx)
+			cx->cont = 1;
 		add_scratch_init(p, r);
 		break;
 	}
@@ -275,7 +305,7 @@ static void gen_row(struct prog *p, struct rd *r, int op, int backward, int firs
 		if (g8(r) < 32) /* an early exit, not too often */
 			add(p, in.code, 0, 0, 0, 0);
 		break;
-	default: /* kfunc calls, callx: not generated */
+	default: /* kfunc calls: not generated */
 		break;
 	}
 }
@@ -288,7 +318,7 @@ static void init_ops(void)
 {
 	for (int op = 0; op < BPFVM_OP__COUNT; op++) {
 		int s = isa_table[op].shape;
-		if (s == S_CALL_KFUNC || s == S_CALLX)
+		if (s == S_CALL_KFUNC)
 			continue;
 		if (s == S_LDDW && isa_table[op].disc_value != 0)
 			continue;
@@ -304,6 +334,7 @@ static size_t generate(struct rd *r, struct prog *p, struct bpf_insn *insns, siz
 	const int has_sub = (flags & 2) != 0;
 	p->n = 0;
 	p->uses_mem_helpers = 0;
+	p->tail_calls = (flags & 4) != 0;
 
 	/* prologue */
 	add(p, BPF_ALU64 | BPF_MOV | BPF_X, 9, 1, 0, 0);
@@ -360,6 +391,8 @@ static size_t generate(struct rd *r, struct prog *p, struct bpf_insn *insns, siz
 			int t = i + 1 + (-2 - it->target);
 			it->target = t > end ? end : t;
 		}
+		while (it->target >= 0 && p->it[it->target].cont)
+			it->target--;
 	}
 	/* layout */
 	size_t pc = 0;
@@ -470,7 +503,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!env || !ex || !buf)
 		goto out;
 	vm_register_conformance_helpers(env);
-	struct bpfvm_prog_opts po = { .sz = sizeof(po), .name = "diff", .flags = BPFVM_PROG_F_JIT };
+	struct bpfvm_map_opts mo = { .sz = sizeof(mo), .name = "progs", .type = BPF_MAP_TYPE_PROG_ARRAY,
+				     .key_size = 4, .value_size = 4, .max_entries = 1 };
+	int progs_fd = bpfvm_map_create(env, &mo);
+	if (progs_fd < 0)
+		goto out;
+	bpfvm_map *progs = bpfvm_map_from_fd(env, progs_fd);
+	struct bpfvm_prog_opts po = { .sz = sizeof(po), .name = "diff", .flags = BPFVM_PROG_F_JIT,
+				      .fd_array = &progs_fd, .fd_array_len = 1 };
+	const uint32_t key0 = 0;
 	struct bpfvm_error err;
 	bpfvm_prog *prog = NULL;
 	int rc = bpfvm_prog_load(env, insns, n, &po, &prog, &err);
@@ -481,6 +522,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(none.msg, sizeof(none.msg), "load: %s", err.msg);
 		report("a generated program does not load", insns, n, &none, &none);
 	}
+	int pfd = bpfvm_prog_fd(prog);
+	bpfvm_map_update(progs, &key0, &pfd, BPF_ANY);
 	struct outcome oi, oj;
 	run(ex, prog, BPFVM_ENGINE_INTERP, buf, mem, budget, &oi);
 	run(ex, prog, BPFVM_ENGINE_JIT, buf, mem, budget, &oj);
@@ -494,6 +537,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		po.flags = BPFVM_PROG_F_JIT | BPFVM_PROG_F_TRUSTED;
 		if (bpfvm_prog_load(env, insns, n, &po, &prog, &err) == 0) {
 			struct outcome ti, tj;
+			pfd = bpfvm_prog_fd(prog);
+			bpfvm_map_update(progs, &key0, &pfd, BPF_ANY);
 			run(ex, prog, BPFVM_ENGINE_INTERP, buf, mem, budget, &ti);
 			run(ex, prog, BPFVM_ENGINE_JIT, buf, mem, budget, &tj);
 			compare("trusted interpreter differs from the checked one", insns, n, &oi, &ti);

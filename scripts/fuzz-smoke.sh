@@ -61,7 +61,7 @@ mkdir -p "$out/artifacts" "$out/logs" || die "cannot create $out"
 # Per target: the largest input, and the read-only seed directories.
 opts_for() {
 	case $1 in
-	fuzz_asm) echo "-max_len=4096" ;;
+	fuzz_asm) echo "-max_len=4096 -dict=$root/fuzz/asm.dict" ;;
 	fuzz_disasm) echo "-max_len=512" ;;
 	fuzz_exec) echo "-max_len=2048" ;;
 	fuzz_pcap) echo "-max_len=16384" ;;

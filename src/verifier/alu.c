@@ -59,8 +59,9 @@ static bool ptr_sane(struct vf_env *e, const struct vf_reg *r, uint16_t type)
 	return true;
 }
 
-/* dst = ptr op off (ptr and off are copies; dst may be either). */
-static int ptr_arith(struct vf_env *e, const struct bpf_insn *insn, struct vf_reg ptr, struct vf_reg off)
+/* dst = ptr op off (ptr and off are copies; dst held the pointer, or the
+ * scalar when scalar_dst). */
+static int ptr_arith(struct vf_env *e, const struct bpf_insn *insn, struct vf_reg ptr, struct vf_reg off, bool scalar_dst)
 {
 	struct vf_reg *dst = &vf_regs(e)[insn->dst_reg];
 	uint8_t op = BPF_OP(insn->code);
@@ -135,6 +136,8 @@ static int ptr_arith(struct vf_env *e, const struct bpf_insn *insn, struct vf_re
 			}
 		}
 	} else {
+		if (scalar_dst)
+			return vf_fail(e, "R%d tried to subtract pointer from scalar", dreg);
 		if (VF_BASE(ptr.type) == VF_PTR_TO_STACK)
 			return vf_fail(e, "R%d subtraction from stack pointer prohibited", dreg);
 		int64_t fixed = (int64_t)ptr.off - off.smin;
@@ -323,19 +326,17 @@ int vf_check_alu(struct vf_env *e, const struct bpf_insn *insn)
 		}
 		if (dst->type == VF_SCALAR) {
 			/* scalar += pointer */
-			if (op == BPF_SUB)
-				return vf_fail(e, "R%d tried to subtract pointer from scalar", insn->dst_reg);
 			rc = vf_mark_precise(e, insn->dst_reg);
 			if (rc)
 				return rc;
-			return ptr_arith(e, insn, *src, *dst);
+			return ptr_arith(e, insn, *src, *dst, true);
 		}
 		if (BPF_SRC(insn->code) == BPF_X) {
 			rc = vf_mark_precise(e, insn->src_reg);
 			if (rc)
 				return rc;
 		}
-		return ptr_arith(e, insn, *dst, *src);
+		return ptr_arith(e, insn, *dst, *src, false);
 	}
 
 	/* two scalars */

@@ -103,12 +103,16 @@ static void deduce64(struct vf_reg *r)
 	} else {
 		/* the signed range wraps around the unsigned domain: the
 		 * unsigned range may sit in one of its two pieces */
+		/* (the comparisons are unsigned: the kernel's signed ones go
+		 * wrong when the unsigned range reaches into the other half) */
 		if (r->umax < (uint64_t)r->smin) {
+			/* only the non-negative piece [0, smax] */
 			r->smin = (int64_t)r->umin;
-			r->smax = MIN(r->smax, (int64_t)r->umax);
+			r->smax = (int64_t)MIN((uint64_t)r->smax, r->umax);
 		} else if ((uint64_t)r->smax < r->umin) {
+			/* only the negative piece [smin, -1] */
 			r->smax = (int64_t)r->umax;
-			r->smin = MAX(r->smin, (int64_t)r->umin);
+			r->smin = (int64_t)MAX((uint64_t)r->smin, r->umin);
 		}
 	}
 }
@@ -771,28 +775,6 @@ int vf_is_branch_taken(struct vf_reg *r1, struct vf_reg *r2, uint8_t op, bool is
 	uint64_t umin2 = is32 ? r2->u32_min : r2->umin, umax2 = is32 ? r2->u32_max : r2->umax;
 	int64_t smin2 = is32 ? r2->s32_min : r2->smin, smax2 = is32 ? r2->s32_max : r2->smax;
 
-	if (r1 == r2) {
-		switch (op) {
-		case BPF_JGE:
-		case BPF_JLE:
-		case BPF_JSGE:
-		case BPF_JSLE:
-		case BPF_JEQ:
-			return 1;
-		case BPF_JGT:
-		case BPF_JLT:
-		case BPF_JSGT:
-		case BPF_JSLT:
-		case BPF_JNE:
-			return 0;
-		case BPF_JSET:
-			if (tnum_is_const(t1))
-				return t1.value != 0;
-			return (smin1 <= 0 && smax1 >= 0) ? -1 : 1;
-		default:
-			return -1;
-		}
-	}
 	switch (op) {
 	case BPF_JEQ:
 	case BPF_JNE: {

@@ -449,12 +449,17 @@ static int helper_call(struct vf_env *e, uint32_t id, int insn_idx)
 	}
 	struct call_meta meta = { .const_map_key = -1, .subprog = -1, .raw_regno = -1 };
 	int rc;
+	bool builtin = h == vm_builtin_helper(id, e->prog_type, &(int){ 0 });
+	/* the kernel's bpf_trace_printk prototype declares two arguments only:
+	 * r3-r5 need not be set (helpers.def lists them as ANYTHING) */
+	if (builtin && id == BPF_FUNC_trace_printk)
+		proto.args[2] = proto.args[3] = proto.args[4] = BPFVM_ARG_NONE;
 	for (int i = 0; i < 5; i++) {
 		rc = check_arg(e, id, name, &proto, i, &meta);
 		if (rc)
 			return rc;
 	}
-	if (meta.map && h == vm_builtin_helper(id, e->prog_type, &(int){ 0 }) && map_type_ok_msg(e, meta.map, id, name))
+	if (meta.map && builtin && map_type_ok_msg(e, meta.map, id, name))
 		return VF_EREJECT;
 	if (meta.raw_regno >= 0) {
 		rc = vf_helper_wrote_stack(e, meta.raw_regno, (int)meta.raw_size);
@@ -466,7 +471,6 @@ static int helper_call(struct vf_env *e, uint32_t id, int insn_idx)
 		if (!meta.ref_obj_id || vf_release_reference(e, meta.ref_obj_id))
 			return vf_fail(e, "func %s#%u reference has not been acquired before", name, id);
 	}
-	bool builtin = h == vm_builtin_helper(id, e->prog_type, &(int){ 0 });
 	if (builtin) {
 		switch (id) {
 		case BPF_FUNC_tail_call:
@@ -560,10 +564,15 @@ int vf_check_callx(struct vf_env *e, const struct bpf_insn *insn)
 	const struct vf_reg *r = &vf_regs(e)[insn->dst_reg];
 	if (!vf_reg_is_const(r, false) || r->var_off.value > UINT32_MAX)
 		return vf_fail(e, "callx R%d: the helper id is not a known constant", insn->dst_reg);
+	uint32_t id = (uint32_t)r->var_off.value;
+	/* at run time callx reaches the helpers registered in the environment
+	 * only (not bpfvm's builtin kernel helpers) */
+	if (!vm_env_helper(e->env, id))
+		return vf_fail(e, "callx R%d: no helper %u is registered", insn->dst_reg, id);
 	rc = vf_mark_precise(e, insn->dst_reg);
 	if (rc)
 		return rc;
-	return helper_call(e, (uint32_t)r->var_off.value, e->insn_idx);
+	return helper_call(e, id, e->insn_idx);
 }
 
 /* ---- bpf-to-bpf calls ---- */

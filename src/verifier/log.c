@@ -8,29 +8,61 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "maps.h"
 #include "verifier.h"
 
+/* The log is a ring over the caller's buffer, as the kernel's rotating log:
+ * positions are virtual (they only grow, except when a branch's part is cut
+ * back), the buffer keeps the last log_len - 1 characters, and
+ * vf_log_finish makes them contiguous. */
+static void put(struct vf_env *e, const char *s, size_t n)
+{
+	size_t cap = e->log_len - 1;
+	for (size_t i = 0; i < n; i++)
+		e->log[(e->log_pos + i) % cap] = s[i];
+	e->log_pos += n;
+	if (e->log_pos - e->log_start > cap) {
+		e->log_start = e->log_pos - cap;
+		e->log_truncated = true;
+	}
+}
+
 void vf_vlog(struct vf_env *e, const char *fmt, va_list ap)
 {
 	if (!e->log_level || !e->log || e->log_len < 2)
 		return;
-	size_t room = e->log_len - e->log_pos;
-	if (room <= 1) {
-		e->log_truncated = true;
-		return;
-	}
-	int n = vsnprintf(e->log + e->log_pos, room, fmt, ap);
+	char line[2048];
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
 	if (n < 0)
 		return;
-	if ((size_t)n >= room) {
-		e->log_pos = e->log_len - 1;
-		e->log_truncated = true;
-	} else {
-		e->log_pos += (size_t)n;
+	put(e, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+void vf_log_finish(struct vf_env *e)
+{
+	if (!e->log || e->log_len < 1)
+		return;
+	if (e->log_len < 2) {
+		e->log[0] = 0;
+		return;
 	}
+	size_t cap = e->log_len - 1, len = (size_t)(e->log_pos - e->log_start);
+	size_t first = (size_t)(e->log_start % cap);
+	if (first + len > cap || first) {
+		char *tmp = malloc(len ? len : 1);
+		if (tmp) {
+			for (size_t i = 0; i < len; i++)
+				tmp[i] = e->log[(first + i) % cap];
+			memcpy(e->log, tmp, len);
+			free(tmp);
+		} else {
+			len = 0;
+		}
+	}
+	e->log[len] = 0;
 }
 
 void vf_log(struct vf_env *e, const char *fmt, ...)
@@ -62,12 +94,13 @@ int vf_fail(struct vf_env *e, const char *fmt, ...)
 	return VF_EREJECT;
 }
 
-void vf_log_reset(struct vf_env *e, size_t pos)
+void vf_log_reset(struct vf_env *e, uint64_t pos)
 {
 	if (!e->log || pos > e->log_pos)
 		return;
 	e->log_pos = pos;
-	e->log[pos] = 0;
+	if (e->log_pos < e->log_start)
+		e->log_start = e->log_pos;
 }
 
 static const char *const type_names[VF_TYPE__COUNT] = {
@@ -193,9 +226,8 @@ char *vf_reg_str(const struct vf_env *e, const struct vf_reg *r, char *buf, size
 	}
 	if (VF_BASE(r->type) == VF_PTR_TO_STACK && !(r->type & ~0xffu) && tnum_is_const(r->var_off)) {
 		add(buf, len, &pos, "fp");
-		if (r->frameno != e->cur->curframe)
+		if (r->frameno != e->log_frame)
 			add(buf, len, &pos, "[%d]", r->frameno);
-		add(buf, len, &pos, "%s", r->off + (int64_t)r->var_off.value < 0 ? "" : "+");
 		add(buf, len, &pos, "%" PRId64, r->off + (int64_t)r->var_off.value);
 		return buf;
 	}
@@ -260,8 +292,8 @@ static void log_slot(struct vf_env *e, const struct vf_frame *f, int spi)
 	char t[9];
 	for (int i = 0; i < 8; i++) {
 		static const char ch[] = { '?', 'r', 'm', '0' };
-		t[i] = ch[s->type[7 - i] & 3];
-		if (s->type[7 - i] != VF_STACK_INVALID)
+		t[i] = ch[s->type[i] & 3];
+		if (s->type[i] != VF_STACK_INVALID)
 			any = true;
 	}
 	t[8] = 0;
@@ -273,6 +305,7 @@ static void log_frame(struct vf_env *e, const struct vf_state *st, int fr, bool 
 {
 	const struct vf_frame *f = st->frame[fr];
 	char buf[320];
+	e->log_frame = fr;
 	if (fr != st->curframe || st->curframe > 0)
 		vf_log(e, " frame%d:", fr);
 	for (int i = 0; i < 11; i++) {
@@ -318,10 +351,11 @@ void vf_log_insn_state(struct vf_env *e, const struct vf_state *st)
 		return;
 	if (!e->scratched_regs && !e->scratched_stack)
 		return;
-	if (e->log && e->log_insn_end == e->log_pos && e->log_insn_end > e->log_insn_start && !e->log_truncated) {
+	if (e->log && e->log_insn_end == e->log_pos && e->log_insn_end > e->log_insn_start &&
+	    e->log_insn_start >= e->log_start) {
 		/* continue the instruction's line: "IDX: (CODE) TEXT   ; R0=..." */
 		vf_log_reset(e, e->log_pos - 1);
-		size_t width = e->log_pos - e->log_insn_start;
+		size_t width = (size_t)(e->log_pos - e->log_insn_start);
 		vf_log(e, "%*s;", width < 38 ? (int)(38 - width) : 1, "");
 	} else {
 		vf_log(e, "%d:", e->insn_idx);

@@ -348,6 +348,9 @@ static int check_cond_jmp(struct vf_env *e, const struct bpf_insn *insn, int *id
 		if (!vf_pkt_branch(dst, src, op, &pred))
 			pred = -1;
 	} else if (vf_is_pointer(dst) || vf_is_pointer(src)) {
+		/* a non-null pointer is never 0; Linux decides the 32-bit
+		 * comparisons too, but a pointer's low half may be 0: bpfvm
+		 * explores both branches of those */
 		struct vf_reg *p = dst, *k = src;
 		uint8_t o = op;
 		if (!vf_reg_is_const(k, is32)) {
@@ -355,15 +358,16 @@ static int check_cond_jmp(struct vf_env *e, const struct bpf_insn *insn, int *id
 			k = dst;
 			o = vf_flip_op(op);
 		}
-		if (vf_reg_is_const(k, is32) && vf_is_pointer(p) && vf_reg_not_null(p) && vf_reg_const(k, is32) == 0) {
+		if (!is32 && vf_reg_is_const(k, false) && vf_is_pointer(p) && vf_reg_not_null(p) && vf_reg_const(k, false) == 0) {
 			if (o == BPF_JEQ)
 				pred = 0;
 			else if (o == BPF_JNE)
 				pred = 1;
 		}
 	} else {
-		pred = vf_is_branch_taken(dst, BPF_SRC(insn->code) == BPF_X && insn->src_reg == insn->dst_reg ? dst : src, op,
-					  is32);
+		/* Linux 6.18 does not treat "if rX op rX" specially: both branches
+		 * are explored (the dead one must be safe too) */
+		pred = vf_is_branch_taken(dst, src, op, is32);
 	}
 	if (pred >= 0) {
 		if (!vf_is_pointer(dst))
@@ -488,8 +492,11 @@ static int check_may_goto(struct vf_env *e, const struct bpf_insn *insn, int *id
 {
 	struct vf_state *cur = e->cur;
 	struct vf_state *prev = NULL;
+	/* the previous iteration: an ancestor at this instruction older than
+	 * the checkpoint just made for this visit */
+	const struct vf_state *ref = cur->parent ? cur->parent : cur;
 	for (struct vf_sl *sl = e->explored[*idx]; sl; sl = sl->next)
-		if (sl->st.branches && sl->st.curframe == cur->curframe && sl->st.dfs_depth < cur->dfs_depth) {
+		if (sl->st.branches && sl->st.curframe == cur->curframe && sl->st.dfs_depth < ref->dfs_depth) {
 			prev = &sl->st;
 			break;
 		}
@@ -837,6 +844,7 @@ int bpfvm_verify(bpfvm_env *env, const struct bpf_insn *insns, size_t n, const s
 		vf_log(e, "processed %llu insns (limit %d) max_states_per_insn %u total_states %u peak_states %u\n",
 		       (unsigned long long)e->insn_processed, VF_COMPLEXITY_LIMIT, e->max_states_per_insn,
 		       e->total_states, e->peak_states);
+	vf_log_finish(e);
 	if (res) {
 		struct bpfvm_verify_result r = { .sz = res->sz };
 		r.accepted = rc == 0;

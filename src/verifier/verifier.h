@@ -70,7 +70,7 @@ struct vf_aux {
 struct vf_elem {
 	struct vf_state *st;
 	int insn_idx, prev_insn_idx;
-	size_t log_pos;
+	uint64_t log_pos;
 };
 
 /* A checkpoint kept for pruning, in the list of its instruction. */
@@ -118,9 +118,11 @@ struct vf_env {
 	/* log */
 	int log_level;
 	char *log;
-	size_t log_len, log_pos;
+	size_t log_len;
+	uint64_t log_pos, log_start;   /* virtual positions of the log ring's end and start */
 	bool log_truncated;
-	size_t log_insn_start, log_insn_end; /* the last instruction line */
+	uint64_t log_insn_start, log_insn_end; /* the last instruction line */
+	int log_frame;               /* the frame being printed */
 	uint32_t scratched_regs;     /* bit per register the instruction touched */
 	uint64_t scratched_stack;
 
@@ -151,7 +153,9 @@ void vf_vlog(struct vf_env *e, const char *fmt, va_list ap);
 /* Records the reason for rejection (the first one counts) and logs it as a
  * line; returns VF_EREJECT. */
 int vf_fail(struct vf_env *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void vf_log_reset(struct vf_env *e, size_t pos);
+void vf_log_reset(struct vf_env *e, uint64_t pos);
+/* Makes the log ring contiguous and NUL-terminated (the last part kept). */
+void vf_log_finish(struct vf_env *e);
 const char *vf_type_str(uint16_t type, char *buf, size_t len);
 void vf_log_insn(struct vf_env *e, int idx);
 /* The registers and slots scratched by the last instruction (" ; R0=..."). */

@@ -3,12 +3,15 @@
  *
  * 1. The corpus (tests/verifier/accepted and rejected): every program the
  *    kernel can load (not raw programs, not callx, not the files marked
- *    "# kernel: skip") goes to both verifiers; the verdicts are counted.
+ *    "# kernel: skip") goes to both verifiers; the verdicts are counted. C
+ *    programs are compiled with clang and loaded by libbpf and by bpfvm's
+ *    ELF loader.
  * 2. Random programs from verifier_gen.h (socket filters and XDP: stack,
  *    context, map and packet accesses near their edges, loops, calls):
  *    BPFVM_KVERIFY_COUNT=N programs per program type (default 1500),
- *    BPFVM_KVERIFY_SEED=S for one seed, BPFVM_KVERIFY_VERBOSE=1 prints every
- *    disagreement with both logs.
+ *    BPFVM_KVERIFY_BASE=B another series, BPFVM_KVERIFY_SEED=S the one
+ *    program a report names, BPFVM_KVERIFY_VERBOSE=1 (2) prints every
+ *    disagreement (with bpfvm's log).
  *
  * Any program bpfvm accepts that the kernel rejects for being unsafe fails
  * the test (a rejection for the kernel's own limits or internal errors is
@@ -24,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <bpf/libbpf.h>
 
 #include "kernel_bpf.h"
 #include "testutil.h"
@@ -124,8 +129,9 @@ static int load_btf(const struct bpf_insn *in, size_t n, struct bpf_func_info *f
 
 static char klog[1 << 20];
 
-/* Loads into the kernel: 1 accepted, 0 rejected (klog has the log). */
-static int kernel_verdict(uint32_t type, const struct bpf_insn *in, size_t n, const int *fds, size_t nfds)
+/* Loads into the kernel: 1 accepted, 0 rejected (with_log: klog has the
+ * log; without, the load is much faster). */
+static int kernel_verdict(uint32_t type, const struct bpf_insn *in, size_t n, const int *fds, size_t nfds, int with_log)
 {
 	static struct bpf_func_info fi[256];
 	uint32_t nfi = 0;
@@ -136,9 +142,11 @@ static int kernel_verdict(uint32_t type, const struct bpf_insn *in, size_t n, co
 	a.insns = (uint64_t)(uintptr_t)in;
 	a.insn_cnt = (uint32_t)n;
 	a.license = (uint64_t)(uintptr_t)"GPL";
-	a.log_level = 1;
-	a.log_buf = (uint64_t)(uintptr_t)klog;
-	a.log_size = sizeof(klog);
+	if (with_log) {
+		a.log_level = 1;
+		a.log_buf = (uint64_t)(uintptr_t)klog;
+		a.log_size = sizeof(klog);
+	}
 	a.fd_array = nfds ? (uint64_t)(uintptr_t)fds : 0;
 	if (btf >= 0) {
 		a.prog_btf_fd = (uint32_t)btf;
@@ -211,7 +219,7 @@ static void dump(const struct bpf_insn *in, size_t n)
 static int compare(const char *name, uint32_t type, const struct bpf_insn *in, size_t n, const int *kfds,
 		   const int *bfds, size_t nfds, struct tally *t, int verbose)
 {
-	int k = kernel_verdict(type, in, n, kfds, nfds);
+	int k = kernel_verdict(type, in, n, kfds, nfds, 0);
 	struct bpfvm_verify_opts vo = { .sz = sizeof(vo), .prog_type = type, .fd_array = bfds, .fd_array_len = nfds,
 					.log_level = verbose ? 1 : 0 };
 	struct bpfvm_verify_result vr = { .sz = sizeof(vr) };
@@ -223,6 +231,8 @@ static int compare(const char *name, uint32_t type, const struct bpf_insn *in, s
 	}
 	int b = rc == 0;
 	int unsafe = 0;
+	if (b && !k)
+		k = kernel_verdict(type, in, n, kfds, nfds, 1); /* again, for the reason */
 	if (k && b) {
 		t->both_accept++;
 	} else if (!k && !b) {
@@ -293,6 +303,64 @@ static int create_bpfvm_map(const struct bpfvm_asm_map *m)
 	return bpfvm_map_create(the_env, &o);
 }
 
+static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level, (void)fmt, (void)ap;
+	return 0;
+}
+
+/* A C program: compiled with clang, loaded by libbpf into the kernel and by
+ * bpfvm's ELF loader with BPFVM_PROG_F_VERIFY (one program per file). */
+static void run_c(const char *path, const char *name, struct tally *t, int *unsafe, int *skipped, int verbose)
+{
+	static int have_clang = -1;
+	if (have_clang < 0)
+		have_clang = system("clang --version >/dev/null 2>&1") == 0;
+	if (!have_clang) {
+		(*skipped)++;
+		return;
+	}
+	char obj[1200], cmd[4096];
+	snprintf(obj, sizeof(obj), "/tmp/kverify_%d_%s.o", (int)getpid(), name);
+	snprintf(cmd, sizeof(cmd),
+		 "clang -O2 -g -target bpf -I/usr/include/x86_64-linux-gnu -I/usr/include/$(uname -m)-linux-gnu -c '%s' -o '%s'",
+		 path, obj);
+	assert_int_equal(system(cmd), 0);
+	libbpf_set_print(quiet_libbpf);
+	struct bpf_object *ko = bpf_object__open_file(obj, NULL);
+	assert_true(ko != NULL && libbpf_get_error(ko) == 0);
+	int k = bpf_object__load(ko) == 0;
+	bpf_object__close(ko);
+	bpfvm_obj *o = NULL;
+	struct bpfvm_obj_opts oo = { .sz = sizeof(oo), .flags = BPFVM_OBJ_F_KEEP_GOING, .prog_flags = BPFVM_PROG_F_VERIFY };
+	struct bpfvm_error err;
+	assert_int_equal(bpfvm_obj_open(the_env, obj, &oo, &o, &err), 0);
+	int b = 1;
+	const char *why = "";
+	for (size_t i = 0; i < bpfvm_obj_prog_count(o); i++) {
+		const struct bpfvm_obj_prog_info *pi = bpfvm_obj_prog(o, i);
+		if (pi->load_error) {
+			b = 0;
+			why = pi->load_msg;
+		}
+	}
+	if (k && b) {
+		t->both_accept++;
+	} else if (!k && !b) {
+		t->both_reject++;
+	} else if (k) {
+		t->kernel_only++;
+		if (verbose)
+			printf("\n== %s: the kernel accepts, bpfvm rejects: %s\n", name, why);
+	} else {
+		t->bpfvm_only++;
+		(*unsafe)++;
+		printf("\n== UNSAFE %s: bpfvm accepts a C program the kernel (libbpf) rejects\n", name);
+	}
+	bpfvm_obj_close(o);
+	unlink(obj);
+}
+
 static void run_dir(const char *dir, struct tally *t, int *unsafe, int *skipped, int verbose)
 {
 	DIR *d = opendir(dir);
@@ -300,6 +368,12 @@ static void run_dir(const char *dir, struct tally *t, int *unsafe, int *skipped,
 		return;
 	struct dirent *de;
 	while ((de = readdir(d))) {
+		if (ends_with(de->d_name, ".c")) {
+			char cpath[1024];
+			snprintf(cpath, sizeof(cpath), "%s/%s", dir, de->d_name);
+			run_c(cpath, de->d_name, t, unsafe, skipped, verbose);
+			continue;
+		}
 		if (!ends_with(de->d_name, ".s"))
 			continue;
 		char path[1024];
@@ -347,7 +421,7 @@ static void test_corpus(void **state)
 	run_dir(dir, &corpus_tally, &unsafe, &skipped, verbose);
 	snprintf(dir, sizeof(dir), "%s/tests/verifier/rejected", tu_source_dir());
 	run_dir(dir, &corpus_tally, &unsafe, &skipped, verbose);
-	printf("corpus: %d programs skipped (raw programs, callx, or marked kernel: skip)\n", skipped);
+	printf("corpus: %d programs skipped (raw programs, callx, marked kernel: skip, or C without clang)\n", skipped);
 	tally_print("corpus vs the kernel", &corpus_tally);
 	assert_int_equal(unsafe, 0);
 }
@@ -359,9 +433,11 @@ static void test_random(void **state)
 	(void)state;
 	int count = getenv("BPFVM_KVERIFY_COUNT") ? atoi(getenv("BPFVM_KVERIFY_COUNT")) : 1500;
 	int verbose = getenv("BPFVM_KVERIFY_VERBOSE") ? atoi(getenv("BPFVM_KVERIFY_VERBOSE")) : 0;
-	uint64_t seed0 = getenv("BPFVM_KVERIFY_SEED") ? strtoull(getenv("BPFVM_KVERIFY_SEED"), NULL, 0) : 0x5eed;
-	if (getenv("BPFVM_KVERIFY_SEED"))
+	uint64_t seed0 = getenv("BPFVM_KVERIFY_BASE") ? strtoull(getenv("BPFVM_KVERIFY_BASE"), NULL, 0) : 0x5eed;
+	if (getenv("BPFVM_KVERIFY_SEED")) { /* one program, as printed by a failure */
+		seed0 = strtoull(getenv("BPFVM_KVERIFY_SEED"), NULL, 0);
 		count = 1;
+	}
 	struct bpfvm_asm_map maps[2] = {
 		{ .name = "a", .type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = VG_VAL0, .max_entries = 4 },
 		{ .name = "h", .type = BPF_MAP_TYPE_HASH, .key_size = 8, .value_size = VG_VAL1, .max_entries = 16 },
@@ -378,7 +454,7 @@ static void test_random(void **state)
 	for (int ti = 0; ti < 2; ti++) {
 		struct tally t = { 0 };
 		for (int i = 0; i < count; i++) {
-			uint64_t seed = seed0 + (uint64_t)i * 0x10001 + (uint64_t)ti * 0x7777777;
+			uint64_t seed = getenv("BPFVM_KVERIFY_SEED") ? seed0 : seed0 + (uint64_t)i * 0x10001 + (uint64_t)ti * 0x7777777;
 			size_t n = vg_program(&g, seed, types[ti]);
 			char name[64];
 			snprintf(name, sizeof(name), "%s seed %#" PRIx64, ti ? "xdp" : "socket", seed);

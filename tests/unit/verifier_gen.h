@@ -407,7 +407,7 @@ static void vg_loop(struct vg *g)
 	if (g->busy & (1u << 9))
 		return vg_alu(g);
 	int bound = 1 + (int)vg_rnd(g, 24);
-	vg_emit(g, BPF_MOV64_IMM(BPF_REG_9, vg_chance(g, 90) ? 0 : vg_imm(g)));
+	vg_emit(g, BPF_MOV64_IMM(BPF_REG_9, vg_chance(g, 1) ? vg_imm(g) : 0));
 	size_t top = g->n;
 	uint32_t saved = g->busy;
 	g->busy |= 1u << 9;
@@ -417,9 +417,9 @@ static void vg_loop(struct vg *g)
 	g->in_loop--;
 	g->depth--;
 	g->busy = saved;
-	vg_emit(g, BPF_ALU64_IMM(BPF_ADD, BPF_REG_9, vg_bad(g) ? (int)vg_rnd(g, 3) : 1));
+	vg_emit(g, BPF_ALU64_IMM(BPF_ADD, BPF_REG_9, vg_chance(g, 1) ? (int)vg_rnd(g, 3) : 1));
 	size_t j = g->n;
-	if (!vg_bad(g))
+	if (!vg_chance(g, 1))
 		vg_emit(g, BPF_JMP_IMM(vg_chance(g, 50) ? BPF_JLT : BPF_JNE, BPF_REG_9, bound, 0));
 	else
 		vg_emit(g, BPF_JMP_REG(BPF_JLT, BPF_REG_9, vg_sreg(g), 0));
@@ -492,6 +492,111 @@ static void vg_call(struct vg *g)
 	vg_refill(g);
 }
 
+
+/* A value chosen on two branches, maybe spilled and filled, maybe copied,
+ * then used as an offset into the stack or a map value: precision tracking
+ * and pruning must keep the two branches apart. */
+static void vg_choose_then_use(struct vg *g)
+{
+	int a = vg_sreg(g), b;
+	uint32_t saved = g->busy;
+	do
+		b = vg_sreg(g);
+	while (b == a && g->type == BPF_PROG_TYPE_SOCKET_FILTER && vg_chance(g, 90));
+	if (b == a)
+		return vg_alu(g);
+	int32_t c1 = -8 * (int32_t)(1 + vg_rnd(g, 60)), c2 = -8 * (int32_t)(1 + vg_rnd(g, 60));
+	if (vg_bad(g))
+		c2 = vg_chance(g, 50) ? 0 : -520;
+	if (vg_chance(g, 50)) {
+		int32_t t = c1;
+		c1 = c2;
+		c2 = t;
+	}
+	size_t j = g->n;
+	vg_emit(g, BPF_JMP_IMM(vg_chance(g, 50) ? BPF_JGT : BPF_JSLT, a, vg_imm(g), 0));
+	vg_emit(g, BPF_MOV64_IMM(b, c1));
+	size_t k = g->n;
+	vg_emit(g, BPF_JMP_A(0));
+	vg_patch(g, j);
+	vg_emit(g, BPF_MOV64_IMM(b, c2));
+	vg_patch(g, k);
+	g->busy |= 1u << b;
+	int spilled = vg_chance(g, 30);
+	if (spilled)
+		vg_emit(g, BPF_STX_MEM(BPF_DW, BPF_REG_10, b, -456));
+	vg_block(g, (int)vg_rnd(g, 3));
+	if (spilled)
+		vg_emit(g, BPF_LDX_MEM(BPF_DW, b, BPF_REG_10, -456));
+	int c = b;
+	if (vg_chance(g, 30)) { /* a copy carries the value */
+		c = vg_sreg(g);
+		if (c != b)
+			vg_emit(g, BPF_MOV64_REG(c, b));
+	}
+	if (!(g->busy & (1u << 9))) {
+		vg_emit(g, BPF_MOV64_REG(BPF_REG_9, BPF_REG_10));
+		vg_emit(g, BPF_ALU64_REG(BPF_ADD, BPF_REG_9, c));
+		vg_emit(g, vg_chance(g, 50) ? BPF_ST_MEM(BPF_DW, BPF_REG_9, 0, 1) : BPF_LDX_MEM(BPF_DW, b, BPF_REG_9, 0));
+	}
+	g->busy = saved;
+}
+
+/* An offset computed by a chain of operations and bounded by a (maybe
+ * 32-bit, maybe signed) comparison, used on the stack. */
+static void vg_computed_offset(struct vg *g)
+{
+	if (g->busy & (1u << 9))
+		return vg_alu(g);
+	int v = vg_sreg(g);
+	int steps = 1 + (int)vg_rnd(g, 3);
+	for (int i = 0; i < steps; i++) {
+		switch (vg_rnd(g, 6)) {
+		case 0: vg_emit(g, BPF_ALU64_IMM(BPF_AND, v, (int32_t)((1u << vg_rnd(g, 10)) - 1))); break;
+		case 1: vg_emit(g, BPF_ALU32_IMM(BPF_AND, v, (int32_t)((1u << vg_rnd(g, 10)) - 1))); break;
+		case 2: vg_emit(g, BPF_ALU64_IMM(BPF_LSH, v, (int32_t)vg_rnd(g, 4))); break;
+		case 3: vg_emit(g, BPF_ALU64_IMM(BPF_RSH, v, (int32_t)vg_rnd(g, 8))); break;
+		case 4: vg_emit(g, BPF_ALU64_IMM(BPF_ADD, v, (int32_t)vg_rnd(g, 16) - 8)); break;
+		default: vg_emit(g, ((struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = (uint8_t)v,
+						     .src_reg = (uint8_t)v, .off = (int16_t)(vg_chance(g, 50) ? 8 : 16) })); break;
+		}
+	}
+	static const uint8_t ops[] = { BPF_JGT, BPF_JGE, BPF_JSGT, BPF_JSGE };
+	int bound = 8 * (int)(1 + vg_rnd(g, 60));
+	if (vg_bad(g))
+		bound += 8 * (int)(1 + vg_rnd(g, 4));
+	size_t j = g->n;
+	int is32 = vg_chance(g, 30);
+	vg_emit(g, is32 ? BPF_JMP32_IMM(ops[vg_rnd(g, 4)], v, bound - 8, 0) : BPF_JMP_IMM(ops[vg_rnd(g, 4)], v, bound - 8, 0));
+	if (vg_chance(g, 60) && !is32) {
+		size_t j2 = g->n; /* the lower bound too, for signed values */
+		vg_emit(g, BPF_JMP_IMM(BPF_JSLT, v, 0, 0));
+		vg_emit(g, BPF_MOV64_REG(BPF_REG_9, BPF_REG_10));
+		vg_emit(g, BPF_ALU64_IMM(BPF_ADD, BPF_REG_9, -bound));
+		vg_emit(g, BPF_ALU64_REG(BPF_ADD, BPF_REG_9, v));
+		vg_emit(g, BPF_LDX_MEM(BPF_B, v, BPF_REG_9, 0));
+		vg_patch(g, j2);
+	} else {
+		vg_emit(g, BPF_MOV64_REG(BPF_REG_9, BPF_REG_10));
+		vg_emit(g, BPF_ALU64_IMM(BPF_ADD, BPF_REG_9, -bound));
+		vg_emit(g, BPF_ALU64_REG(BPF_ADD, BPF_REG_9, v));
+		vg_emit(g, BPF_ST_MEM(BPF_B, BPF_REG_9, 0, 7));
+	}
+	vg_patch(g, j);
+}
+
+/* A call that gets a pointer to the caller's stack and writes through it. */
+static void vg_call_ptr(struct vg *g)
+{
+	if (g->ncalls >= 16 || (g->busy & 0x3f))
+		return vg_alu(g);
+	vg_emit(g, BPF_MOV64_REG(BPF_REG_1, BPF_REG_10));
+	vg_emit(g, BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, -8 * (int)(1 + vg_rnd(g, 8)) - (vg_bad(g) ? 512 : 0)));
+	g->calls[g->ncalls++] = g->n | (1u << 30);
+	vg_emit(g, BPF_RAW_INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 0));
+	vg_refill(g);
+}
+
 static void vg_item(struct vg *g)
 {
 	if (g->overflow)
@@ -523,8 +628,14 @@ static void vg_item(struct vg *g)
 		vg_atomic(g);
 	else if (k < 89)
 		vg_helper(g);
-	else if (k < 92)
+	else if (k < 91)
 		vg_call(g);
+	else if (k < 94)
+		vg_choose_then_use(g);
+	else if (k < 97)
+		vg_computed_offset(g);
+	else if (k < 98)
+		vg_call_ptr(g);
 	else
 		vg_alu(g);
 }
@@ -559,16 +670,35 @@ static size_t vg_program(struct vg *g, uint64_t seed, uint32_t type)
 		vg_emit(g, BPF_MOV64_REG(BPF_REG_0, vg_sreg(g)));
 	vg_emit(g, BPF_EXIT_INSN());
 	if (g->ncalls) {
-		/* the subprogram: r0 = f(r1) with a little stack and a branch */
+		/* the subprograms: r0 = f(r1) with a little stack and a branch;
+		 * p(r1) writes through its pointer argument */
+		int plain = 0, ptr = 0;
+		for (int i = 0; i < g->ncalls; i++) {
+			if (g->calls[i] & (1u << 30))
+				ptr = 1;
+			else
+				plain = 1;
+		}
 		size_t start = g->n;
-		vg_emit(g, BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -8));
-		vg_emit(g, BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, -8));
-		vg_emit(g, BPF_ALU64_IMM(BPF_AND, BPF_REG_0, 0xff));
-		vg_emit(g, BPF_JMP_IMM(BPF_JGT, BPF_REG_0, 100, 1));
-		vg_emit(g, BPF_ALU64_IMM(BPF_ADD, BPF_REG_0, 1));
-		vg_emit(g, BPF_EXIT_INSN());
-		for (int i = 0; i < g->ncalls; i++)
-			g->in[g->calls[i]].imm = (int32_t)((long)start - (long)g->calls[i] - 1);
+		if (plain) {
+			vg_emit(g, BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -8));
+			vg_emit(g, BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, -8));
+			vg_emit(g, BPF_ALU64_IMM(BPF_AND, BPF_REG_0, 0xff));
+			vg_emit(g, BPF_JMP_IMM(BPF_JGT, BPF_REG_0, 100, 1));
+			vg_emit(g, BPF_ALU64_IMM(BPF_ADD, BPF_REG_0, 1));
+			vg_emit(g, BPF_EXIT_INSN());
+		}
+		size_t pstart = g->n;
+		if (ptr) {
+			vg_emit(g, BPF_ST_MEM(BPF_DW, BPF_REG_1, 0, 5));
+			vg_emit(g, BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_1, 0));
+			vg_emit(g, BPF_EXIT_INSN());
+		}
+		for (int i = 0; i < g->ncalls; i++) {
+			size_t at = g->calls[i] & ~(1u << 30);
+			size_t to = (g->calls[i] & (1u << 30)) ? pstart : start;
+			g->in[at].imm = (int32_t)((long)to - (long)at - 1);
+		}
 	}
 	return g->n;
 }

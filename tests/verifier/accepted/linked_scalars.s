@@ -1,0 +1,12 @@
+# a copy shares its bounds: checking r1 bounds r2
+# type: socket
+r1 = *(u32 *)(r1 + 0)
+r2 = r1
+if r1 > 56 goto +5
+r3 = r10
+r3 += -64
+r3 += r2
+r0 = *(u8 *)(r3 + 0)
+exit
+r0 = 0
+exit

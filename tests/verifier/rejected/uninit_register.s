@@ -1,0 +1,5 @@
+# reading a register nothing wrote
+# type: socket
+# expect: R2 !read_ok
+r0 = r2
+exit

@@ -176,6 +176,8 @@ int vf_check_cfg(struct vf_env *e)
 		int t = work[--nwork];
 		const struct bpf_insn *in = &e->insns[t];
 		int op = e->aux[t].op;
+		if (op < 0) /* the second slot of an lddw is never an instruction of its own */
+			continue;
 		int shape = isa_table[op].shape;
 		int len = vf_insn_len(e, t);
 		long target;

@@ -11,7 +11,7 @@ status=0
 "$root/scripts/build.sh" "$root/build-san" -DBPFVM_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 # Under the sanitizers: the libFuzzer smoke run is left out (its targets are
 # sanitizer builds already and ran above) and the kernel verifier comparison
-# uses fewer random programs (the full count ran above).
-(cd "$root/build-san" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 BPFVM_KVERIFY_COUNT=300 \
+# and the verifier safety check use fewer random programs (the full counts ran above).
+(cd "$root/build-san" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 BPFVM_KVERIFY_COUNT=300 BPFVM_VERIFY_FUZZ=300 \
 	ctest --output-on-failure -j2 -E '^fuzz_smoke$') || status=1
 exit $status

@@ -992,11 +992,12 @@ void vf_refine_cond(struct vf_reg *r1, struct vf_reg *r2, uint8_t op, bool is32)
 		break;
 	case BPF_JSLT:
 		if (is32) {
-			r1->s32_max = MIN(r1->s32_max, r2->s32_max - 1);
-			r2->s32_min = MAX(r1->s32_min + 1, r2->s32_min);
+			/* wrapping arithmetic, as the kernel's (-fno-strict-overflow) */
+			r1->s32_max = MIN(r1->s32_max, (int32_t)((uint32_t)r2->s32_max - 1));
+			r2->s32_min = MAX((int32_t)((uint32_t)r1->s32_min + 1), r2->s32_min);
 		} else {
-			r1->smax = MIN(r1->smax, r2->smax - 1);
-			r2->smin = MAX(r1->smin + 1, r2->smin);
+			r1->smax = MIN(r1->smax, (int64_t)((uint64_t)r2->smax - 1));
+			r2->smin = MAX((int64_t)((uint64_t)r1->smin + 1), r2->smin);
 		}
 		break;
 	default:

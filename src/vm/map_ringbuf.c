@@ -185,7 +185,8 @@ int vm_ringbuf_output(bpfvm_map *m, const void *data, uint64_t size, uint64_t fl
 	uint8_t *rec = vm_ringbuf_reserve(m, size, 0);
 	if (!rec)
 		return -EAGAIN;
-	memcpy(rec, data, size);
+	if (size) /* data may be NULL for an empty record */
+		memcpy(rec, data, size);
 	commit((struct rb_hdr *)(rec - VM_RINGBUF_HDR_SZ), 0);
 	return 0;
 }

@@ -88,6 +88,15 @@ static void deduce32(struct vf_reg *r)
 	if ((uint32_t)r->s32_min <= (uint32_t)r->s32_max) {
 		r->u32_min = MAX(r->u32_min, (uint32_t)r->s32_min);
 		r->u32_max = MIN(r->u32_max, (uint32_t)r->s32_max);
+	} else if (r->u32_max < (uint32_t)r->s32_min) {
+		/* the s32 range wraps; the u32 range meets only its
+		 * non-negative piece [0, s32_max] */
+		r->s32_min = (int32_t)r->u32_min;
+		r->s32_max = (int32_t)MIN((uint32_t)r->s32_max, r->u32_max);
+	} else if ((uint32_t)r->s32_max < r->u32_min) {
+		/* ... or only its negative piece [s32_min, -1] */
+		r->s32_max = (int32_t)r->u32_max;
+		r->s32_min = (int32_t)MAX((uint32_t)r->s32_min, r->u32_min);
 	}
 }
 

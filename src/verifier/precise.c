@@ -90,7 +90,6 @@ static int backtrack_insn(struct vf_env *e, int idx, int subseq_idx, const struc
 	if (op < 0)
 		return 0; /* second half of lddw */
 	int shape = isa_table[op].shape;
-	uint8_t cls = BPF_CLASS(in->code);
 	int d = in->dst_reg, s = in->src_reg;
 
 	sync_linked(bt, h);
@@ -220,7 +219,6 @@ static int backtrack_insn(struct vf_env *e, int idx, int subseq_idx, const struc
 	default:
 		break;
 	}
-	(void)cls;
 	sync_linked(bt, h);
 	return 0;
 }

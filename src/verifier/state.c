@@ -102,9 +102,7 @@ int vf_state_copy(struct vf_state *dst, const struct vf_state *src)
 	if (dst == src)
 		return 0;
 	vf_state_free_content(dst);
-	struct vf_hist *hist = dst->hist;
 	*dst = *src;
-	(void)hist;
 	for (int i = 0; i < VF_MAX_FRAMES; i++)
 		dst->frame[i] = NULL;
 	dst->hist = NULL;

@@ -203,6 +203,15 @@ static int is_state_visited(struct vf_env *e, int idx)
 		e->max_states_per_insn = count;
 	if (!add)
 		return 0;
+	/* a memory bound for pathological programs: past it no more
+	 * checkpoints are kept (pruning gets weaker; the instruction limit
+	 * still ends the walk) */
+	size_t bytes = sizeof(struct vf_sl) + cur->nhist * sizeof(struct vf_hist);
+	for (int fr = 0; fr <= cur->curframe; fr++)
+		bytes += sizeof(struct vf_frame) + (size_t)cur->frame[fr]->nslots * sizeof(struct vf_slot);
+	if (e->ckpt_bytes + bytes > VF_MAX_CKPT_BYTES)
+		return 0;
+	e->ckpt_bytes += bytes;
 
 	struct vf_sl *sl = calloc(1, sizeof(*sl));
 	if (!sl)
@@ -669,8 +678,6 @@ static int check_max_stack_depth(struct vf_env *e)
 {
 	int frame_sub[VF_MAX_FRAMES + 1], ret_insn[VF_MAX_FRAMES + 1], depth_at[VF_MAX_FRAMES + 1];
 	int frame = 0, sub = 0, i = 0, depth = 0;
-	bool tail = false;
-	(void)tail;
 	e->max_stack_depth = 0;
 process:
 	if (sub && e->sub[sub].has_tail_call && depth >= VF_MAX_TAIL_CALL_STACK) {
@@ -840,6 +847,15 @@ int bpfvm_verify(bpfvm_env *env, const struct bpf_insn *insns, size_t n, const s
 		rc = do_check(e);
 	if (!rc)
 		rc = check_max_stack_depth(e);
+	if (!rc) {
+		/* the loader's structural rules too (a program the verifier
+		 * accepts must load): whatever the checks above let through */
+		struct bpfvm_error verr;
+		if (isa_validate(insns, n, &verr)) {
+			e->insn_idx = verr.insn >= 0 ? (int)verr.insn : 0;
+			rc = vf_fail(e, "%s", verr.msg);
+		}
+	}
 	if (e->log_level)
 		vf_log(e, "processed %llu insns (limit %d) max_states_per_insn %u total_states %u peak_states %u\n",
 		       (unsigned long long)e->insn_processed, VF_COMPLEXITY_LIMIT, e->max_states_per_insn,

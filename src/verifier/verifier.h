@@ -44,7 +44,7 @@ struct bpfvm_map;
 #define VF_MAX_SUBPROGS 256
 #define VF_MAX_JMP_SEQ 8192            /* pending branches, BPF_COMPLEXITY_LIMIT_JMP_SEQ */
 #define VF_MAX_TAIL_CALL_STACK 256     /* combined stack with tail calls */
-#define VF_CALLBACK_MAX_UNROLL 8       /* not used for convergence; a bound on nesting */
+#define VF_MAX_CKPT_BYTES (512u << 20) /* memory for checkpoints */
 
 struct vf_subprog {
 	int start, end;        /* [start, end) */
@@ -105,13 +105,14 @@ struct vf_env {
 	struct vf_elem *stack;
 	size_t nstack, cap_stack;
 	struct vf_sl **explored;
-	struct vf_sl *all_sl;        /* every checkpoint ever made, for freeing (linked by st.hist? no: own list) */
+	struct vf_sl *all_sl;        /* checkpoints no longer compared against, freed at the end */
 	uint32_t id_gen;
 	uint32_t raw_len_id;         /* raw programs: the identity of r2, the input's length */
 	int insn_idx, prev_insn_idx;
 	uint64_t insn_processed, prev_insn_processed;
 	uint64_t jmps_processed, prev_jmps_processed;
 	uint32_t total_states, peak_states, cur_states, max_states_per_insn;
+	size_t ckpt_bytes;            /* memory the checkpoints hold */
 	int max_stack_depth;         /* deepest call chain's stack use */
 	struct vf_hist *cur_hist;    /* the history entry of the instruction being processed */
 

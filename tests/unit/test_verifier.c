@@ -17,7 +17,11 @@
  *    map contents and must never fault (BPFVM_EFAULT); a trace hook also
  *    checks that packet accesses stay inside [data_meta, data_end) and map
  *    value accesses inside one value. BPFVM_VERIFY_FUZZ=N sets the number
- *    of programs per type (default 1500). */
+ *    of programs per type (default 1500).
+ * 5. The conformance suite's programs (assembled.tsv) as raw programs whose
+ *    memory is the test's: those the verifier accepts load with
+ *    BPFVM_PROG_F_VERIFY and give the expected r0 on the unchecked engine
+ *    and on the checked one (skipped without ../shared/conformance). */
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -728,6 +732,80 @@ static void test_random_safety(void **state)
 	assert_true(accepted > count / 4);
 }
 
+/* ------------------------------------------------------- conformance */
+
+static void test_conformance_verified(void **state)
+{
+	(void)state;
+	const char *dir = tu_conformance_dir();
+	if (!dir) {
+		printf("conformance suite not found: skipped\n");
+		skip();
+	}
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/assembled.tsv", dir);
+	char *text = tu_read_file(path, NULL);
+	assert_non_null(text);
+	int total = 0, accepted = 0, bad = 0;
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		if (line[0] == '#')
+			continue;
+		char *f[4] = { 0 };
+		char *p = line;
+		for (int i = 0; i < 4 && p; i++) {
+			f[i] = p;
+			p = strchr(p, '\t');
+			if (p)
+				*p++ = 0;
+		}
+		if (!f[3] || !f[3][0])
+			continue;
+		size_t mlen = 0, plen = 0;
+		uint8_t *mem = tu_hex_decode(f[2], &mlen);
+		uint8_t *prog = tu_hex_decode(f[3], &plen);
+		assert_non_null(prog);
+		uint64_t expect = strtoull(f[1], NULL, 0);
+		total++;
+		bpfvm_env *env = bpfvm_env_new();
+		tu_register_conformance_helpers(env);
+		size_t n = plen / 8;
+		struct bpfvm_verify_opts vo = { .sz = sizeof(vo), .prog_type = BPFVM_PROG_TYPE_RAW,
+						.raw_mem_size = (uint32_t)mlen };
+		struct bpfvm_error err;
+		if (bpfvm_verify(env, (const struct bpf_insn *)prog, n, &vo, NULL, NULL, 0, &err) == 0) {
+			accepted++;
+			/* a verified raw program still gets r1/r2 only as the caller
+			 * promised: load it trusted and run it on both engines */
+			struct bpfvm_prog_opts po = { .sz = sizeof(po), .flags = BPFVM_PROG_F_TRUSTED };
+			bpfvm_prog *pr = NULL;
+			assert_int_equal(bpfvm_prog_load(env, (const struct bpf_insn *)prog, n, &po, &pr, &err), 0);
+			for (int checked = 0; checked < 2; checked++) {
+				uint8_t *copy = malloc(mlen ? mlen : 1);
+				if (mlen)
+					memcpy(copy, mem, mlen);
+				struct bpfvm_run_opts ro = { .sz = sizeof(ro), .mem = mlen ? copy : NULL, .mem_len = mlen,
+							     .flags = checked ? BPFVM_RUN_CHECKED : 0 };
+				uint64_t r0 = 0;
+				int rc = bpfvm_prog_run(pr, &ro, &r0, &err);
+				if (rc != 0 || r0 != expect) {
+					printf("%s: verified, but the %s run gave rc %d r0 %#" PRIx64 " (expected %#" PRIx64 ")\n",
+					       f[0], checked ? "checked" : "unchecked", rc, r0, expect);
+					bad++;
+				}
+				free(copy);
+			}
+			bpfvm_prog_free(pr);
+		}
+		bpfvm_env_free(env);
+		free(mem);
+		free(prog);
+	}
+	free(text);
+	printf("conformance: %d of %d programs verified as raw programs, %d wrong results\n", accepted, total, bad);
+	assert_int_equal(bad, 0);
+	assert_true(accepted > total / 4);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -737,6 +815,7 @@ int main(void)
 		cmocka_unit_test(test_prog_load_flag),
 		cmocka_unit_test(test_bounds_soundness),
 		cmocka_unit_test(test_random_safety),
+		cmocka_unit_test(test_conformance_verified),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

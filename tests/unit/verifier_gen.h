@@ -585,6 +585,33 @@ static void vg_computed_offset(struct vg *g)
 	vg_patch(g, j);
 }
 
+/* bpf_loop with a callback (appended at the end) that updates a counter
+ * in the caller's stack. */
+static void vg_loop_cb(struct vg *g)
+{
+	if (g->ncalls >= 16 || (g->busy & 0x3f))
+		return vg_alu(g);
+	if (vg_chance(g, 70))
+		vg_emit(g, BPF_MOV64_IMM(BPF_REG_1, (int32_t)vg_rnd(g, 12)));
+	else
+		vg_emit(g, BPF_ALU64_IMM(BPF_AND, BPF_REG_1, 15));
+	g->calls[g->ncalls++] = g->n | (1u << 29);
+	vg_emit(g, BPF_RAW_INSN(BPF_LD | BPF_DW | BPF_IMM, BPF_REG_2, BPF_PSEUDO_FUNC, 0, 0));
+	vg_emit(g, BPF_RAW_INSN(0, 0, 0, 0, 0));
+	if (vg_chance(g, 80)) {
+		vg_emit(g, BPF_ST_MEM(BPF_DW, BPF_REG_10, -472, 0));
+		vg_emit(g, BPF_MOV64_REG(BPF_REG_3, BPF_REG_10));
+		vg_emit(g, BPF_ALU64_IMM(BPF_ADD, BPF_REG_3, -472));
+	} else {
+		vg_emit(g, BPF_MOV64_IMM(BPF_REG_3, 0));
+	}
+	vg_emit(g, BPF_MOV64_IMM(BPF_REG_4, 0));
+	vg_emit(g, BPF_CALL_HELPER(BPF_FUNC_loop));
+	vg_refill(g);
+	if (!vg_bad(g) && !(g->busy & 1))
+		vg_emit(g, BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, -472));
+}
+
 /* A call that gets a pointer to the caller's stack and writes through it. */
 static void vg_call_ptr(struct vg *g)
 {
@@ -597,6 +624,64 @@ static void vg_call_ptr(struct vg *g)
 	vg_refill(g);
 }
 
+/* An unknown value through a chain of random ALU operations (32- and
+ * 64-bit, sign extension, byte swaps, multiplication, shifts), then one or
+ * two random comparisons, then used as an offset from the middle of the
+ * stack: where the range arithmetic of two verifiers differs. */
+static void vg_arith_offset(struct vg *g)
+{
+	if (g->busy & (1u << 9))
+		return vg_alu(g);
+	int v = vg_sreg(g);
+	if (vg_chance(g, 50))
+		vg_emit(g, BPF_LDX_MEM(vg_sizes[vg_rnd(g, 3)], v, BPF_REG_6, g->type == BPF_PROG_TYPE_XDP ? 12 : 0));
+	int steps = 1 + (int)vg_rnd(g, 4);
+	for (int i = 0; i < steps; i++) {
+		int is64 = vg_chance(g, 60);
+		static const uint8_t ops[] = { BPF_ADD, BPF_SUB, BPF_MUL, BPF_AND, BPF_OR, BPF_XOR, BPF_LSH, BPF_RSH, BPF_ARSH };
+		uint8_t op = ops[vg_rnd(g, sizeof(ops))];
+		int32_t imm;
+		switch (op) {
+		case BPF_LSH: case BPF_RSH: case BPF_ARSH: imm = (int32_t)vg_rnd(g, is64 ? 64 : 32); break;
+		case BPF_MUL: imm = (int32_t)vg_rnd(g, 9) - 2; break;
+		case BPF_AND: imm = (int32_t)((1u << vg_rnd(g, 12)) - 1); break;
+		default: imm = vg_imm(g); break;
+		}
+		switch (vg_rnd(g, 8)) {
+		case 0:
+			vg_emit(g, ((struct bpf_insn){ .code = (uint8_t)((is64 ? BPF_ALU64 : BPF_ALU) | BPF_MOV | BPF_X),
+						       .dst_reg = (uint8_t)v, .src_reg = (uint8_t)v,
+						       .off = (int16_t)(is64 ? (8 << vg_rnd(g, 3)) : (8 << vg_rnd(g, 2))) }));
+			break;
+		case 1:
+			vg_emit(g, BPF_ENDIAN(vg_chance(g, 50) ? BPF_TO_BE : BPF_TO_LE, v, 16 << vg_rnd(g, 3)));
+			break;
+		case 2:
+			vg_emit(g, is64 ? BPF_ALU64_IMM(BPF_NEG, v, 0) : BPF_ALU32_IMM(BPF_NEG, v, 0));
+			break;
+		default:
+			vg_emit(g, is64 ? BPF_ALU64_IMM(op, v, imm) : BPF_ALU32_IMM(op, v, imm));
+			break;
+		}
+	}
+	static const uint8_t cmp[] = { BPF_JGT, BPF_JGE, BPF_JLT, BPF_JLE, BPF_JSGT, BPF_JSGE, BPF_JSLT, BPF_JSLE, BPF_JEQ,
+				       BPF_JNE, BPF_JSET };
+	size_t jumps[2];
+	int nj = 1 + (int)vg_rnd(g, 2);
+	for (int i = 0; i < nj; i++) {
+		jumps[i] = g->n;
+		int32_t k = vg_chance(g, 70) ? (int32_t)vg_rnd(g, 300) - 20 : vg_imm(g);
+		vg_emit(g, vg_chance(g, 30) ? BPF_JMP32_IMM(cmp[vg_rnd(g, sizeof(cmp))], v, k, 0)
+					    : BPF_JMP_IMM(cmp[vg_rnd(g, sizeof(cmp))], v, k, 0));
+	}
+	vg_emit(g, BPF_MOV64_REG(BPF_REG_9, BPF_REG_10));
+	vg_emit(g, BPF_ALU64_IMM(BPF_ADD, BPF_REG_9, -256));
+	vg_emit(g, BPF_ALU64_REG(BPF_ADD, BPF_REG_9, v));
+	vg_emit(g, vg_chance(g, 50) ? BPF_ST_MEM(BPF_B, BPF_REG_9, 0, 3) : BPF_LDX_MEM(BPF_B, v, BPF_REG_9, 0));
+	for (int i = 0; i < nj; i++)
+		vg_patch(g, jumps[i]);
+}
+
 static void vg_item(struct vg *g)
 {
 	if (g->overflow)
@@ -607,7 +692,7 @@ static void vg_item(struct vg *g)
 	if (g->in_loop && k >= 42)
 		k = vg_rnd(g, 42); /* no branches, calls or nested loops in loop bodies */
 	if (k < 24)
-		vg_alu(g);
+		k < 3 ? vg_arith_offset(g) : vg_alu(g);
 	else if (k < 36)
 		vg_stack(g);
 	else if (k < 42)
@@ -635,9 +720,9 @@ static void vg_item(struct vg *g)
 	else if (k < 97)
 		vg_computed_offset(g);
 	else if (k < 98)
-		vg_call_ptr(g);
+		k & 1 ? vg_call_ptr(g) : vg_loop_cb(g);
 	else
-		vg_alu(g);
+		vg_arith_offset(g);
 }
 
 /* A whole program; returns its length in slots. */
@@ -672,10 +757,12 @@ static size_t vg_program(struct vg *g, uint64_t seed, uint32_t type)
 	if (g->ncalls) {
 		/* the subprograms: r0 = f(r1) with a little stack and a branch;
 		 * p(r1) writes through its pointer argument */
-		int plain = 0, ptr = 0;
+		int plain = 0, ptr = 0, cb = 0;
 		for (int i = 0; i < g->ncalls; i++) {
 			if (g->calls[i] & (1u << 30))
 				ptr = 1;
+			else if (g->calls[i] & (1u << 29))
+				cb = 1;
 			else
 				plain = 1;
 		}
@@ -694,9 +781,23 @@ static size_t vg_program(struct vg *g, uint64_t seed, uint32_t type)
 			vg_emit(g, BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_1, 0));
 			vg_emit(g, BPF_EXIT_INSN());
 		}
+		size_t cstart = g->n;
+		if (cb) {
+			/* callback(index, ctx): ctx may be NULL */
+			vg_emit(g, BPF_MOV64_IMM(BPF_REG_0, 0));
+			vg_emit(g, BPF_JMP_IMM(BPF_JEQ, BPF_REG_2, 0, 3));
+			vg_emit(g, BPF_LDX_MEM(BPF_DW, BPF_REG_3, BPF_REG_2, 0));
+			vg_emit(g, BPF_ALU64_REG(BPF_ADD, BPF_REG_3, BPF_REG_1));
+			vg_emit(g, BPF_STX_MEM(BPF_DW, BPF_REG_2, BPF_REG_3, 0));
+			if (vg_chance(g, 30))
+				vg_emit(g, BPF_ALU64_IMM(BPF_AND, BPF_REG_1, vg_bad(g) ? 3 : 1));
+			if (vg_chance(g, 30))
+				vg_emit(g, BPF_MOV64_REG(BPF_REG_0, BPF_REG_1));
+			vg_emit(g, BPF_EXIT_INSN());
+		}
 		for (int i = 0; i < g->ncalls; i++) {
-			size_t at = g->calls[i] & ~(1u << 30);
-			size_t to = (g->calls[i] & (1u << 30)) ? pstart : start;
+			size_t at = g->calls[i] & ~((1u << 30) | (1u << 29));
+			size_t to = (g->calls[i] & (1u << 30)) ? pstart : (g->calls[i] & (1u << 29)) ? cstart : start;
 			g->in[at].imm = (int32_t)((long)to - (long)at - 1);
 		}
 	}

@@ -9,7 +9,7 @@
  *   - the text is NUL-terminated, and a smaller buffer (its size taken from
  *     the input's spare bytes) holds the same text cut to buflen - 1;
  *   - bad arguments (pc >= n, unknown syntax) give BPFVM_EINVAL;
- *   - the text of a decoded instruction among the first 16, assembled alone
+ *   - the text of a decoded instruction among the first 8, assembled alone
  *     in its syntax and in AUTO, gives its bytes back (with arbitrary field
  *     values, which tests/unit/test_roundtrip.c samples only at edge
  *     values), except what the syntax cannot say: see fuzz_asm.c.
@@ -23,7 +23,7 @@
 #include "isa.h"
 
 #define MAX_SLOTS 256
-#define REASSEMBLE_SLOTS 16
+#define REASSEMBLE_SLOTS 8
 #define BIG 1024
 
 static void fail(const char *what, size_t pc, const char *text)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# fuzz_smoke.sh - ctest case: a 10-second libFuzzer run of every fuzz target
-# (scripts/fuzz-smoke.sh). Skipped (77) without clang or its libFuzzer
-# runtime. Uses the targets of this build when it was configured with
+# fuzz_smoke.sh - ctest case: a 10-second libFuzzer run of each fuzz target
+# in scripts/fuzz-smoke.sh's default set. Skipped (77) without clang or its
+# libFuzzer runtime. Uses the targets of this build when it was configured with
 # -DBPFVM_FUZZ=ON and clang; otherwise builds them once in build-fuzz/ at the
 # repository root (shared by every build directory, serialised by a lock).
 # FUZZ_SECONDS overrides the 10 seconds.
@@ -12,7 +12,7 @@ build=${BPFVM_BUILD_DIR:-}
 if [ -n "$build" ] && [ -x "$build/fuzz/fuzz_asm" ]; then
 	export FUZZ_BIN_DIR=$build/fuzz
 else
-	cc=${CC:-clang}
+	cc=${FUZZ_CC:-clang}
 	if ! command -v "$cc" >/dev/null 2>&1; then
 		echo "SKIP: no clang ($cc) to build the libFuzzer targets"
 		exit 77

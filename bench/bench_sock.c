@@ -74,7 +74,7 @@ static void sock_open(struct sock *s, int trusted)
 		BPF_EXIT_INSN()
 	};
 	struct bpfvm_prog_opts po = { .sz = sizeof(po), .name = "sock_example", .type = BPF_PROG_TYPE_SOCKET_FILTER,
-				      .flags = trusted ? BPFVM_PROG_F_TRUSTED : 0 };
+				      .flags = trusted ? BPFVM_PROG_F_TRUSTED : BPFVM_PROG_F_NO_VERIFY };
 	if (bpfvm_prog_load(s->env, prog, sizeof(prog) / sizeof(prog[0]), &po, &s->prog, &err))
 		die("load", &err);
 	s->ex = bpfvm_exec_new(s->env);

@@ -72,6 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!env)
 		return 0;
 	o.flags = BPFVM_OBJ_F_KEEP_GOING | BPFVM_OBJ_F_RAW_UNKNOWN;
+	o.prog_flags = BPFVM_PROG_F_NO_VERIFY; /* the loader here; fuzz_verify fuzzes the verifier */
 	if (bpfvm_obj_open_mem(env, data, size, &o, &obj, &err) == 0) {
 		exercise(obj);
 		bpfvm_obj_close(obj);

@@ -180,7 +180,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	make_maps(env, fds);
 
 	struct bpfvm_prog_opts po = { .sz = sizeof(po), .name = "fuzz", .type = type,
-				      .flags = (trusted ? BPFVM_PROG_F_TRUSTED : 0) | (jit ? BPFVM_PROG_F_JIT : 0),
+				      .flags = (trusted ? BPFVM_PROG_F_TRUSTED : BPFVM_PROG_F_NO_VERIFY) | (jit ? BPFVM_PROG_F_JIT : 0),
 				      .fd_array = fds, .fd_array_len = NMAPS };
 	struct bpfvm_error err;
 	memset(&err, 0, sizeof(err));

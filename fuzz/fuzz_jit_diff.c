@@ -509,7 +509,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (progs_fd < 0)
 		goto out;
 	bpfvm_map *progs = bpfvm_map_from_fd(env, progs_fd);
-	struct bpfvm_prog_opts po = { .sz = sizeof(po), .name = "diff", .flags = BPFVM_PROG_F_JIT,
+	struct bpfvm_prog_opts po = { .sz = sizeof(po), .name = "diff", .flags = BPFVM_PROG_F_JIT | BPFVM_PROG_F_NO_VERIFY,
 				      .fd_array = &progs_fd, .fd_array_len = 1 };
 	const uint32_t key0 = 0;
 	struct bpfvm_error err;

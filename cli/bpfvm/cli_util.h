@@ -29,7 +29,7 @@ enum cli_exit {
 	"Exit codes:\n" \
 	"  0  success\n" \
 	"  1  program refused at load (unknown opcode, bad jump, validation, unknown helper,\n" \
-	"     map index or fd that names no map)\n" \
+	"     map index or fd that names no map, rejected by the verifier)\n" \
 	"  2  usage error (bad options or arguments, bad --map spec)\n" \
 	"  3  input error (file missing or unreadable, bad hex, bad format, assembly syntax,\n" \
 	"     bad map declaration, map that cannot be created, bad or truncated capture file)\n" \
@@ -153,5 +153,6 @@ const char *cli_basename(const char *path);
 int cli_cmd_asm(int argc, char **argv);
 int cli_cmd_disasm(int argc, char **argv);
 int cli_cmd_run(int argc, char **argv);
+int cli_cmd_verify(int argc, char **argv);
 
 #endif

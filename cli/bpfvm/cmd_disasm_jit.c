@@ -257,7 +257,7 @@ int cli_disasm_jit(const char *in, const struct cli_disasm_jit_cfg *cfg)
 	err.offset = -1;
 	struct bpfvm_prog_opts popts = {
 		.sz = sizeof(popts), .name = cli_basename(name),
-		.flags = BPFVM_PROG_F_JIT | (cfg->checked ? 0 : BPFVM_PROG_F_TRUSTED), .type = type,
+		.flags = BPFVM_PROG_F_JIT | (cfg->checked ? BPFVM_PROG_F_NO_VERIFY : BPFVM_PROG_F_TRUSTED), .type = type,
 		.fd_array = fds, .fd_array_len = pf.nmaps,
 	};
 	int lrc = bpfvm_prog_load(env, pf.insns, pf.n, &popts, &prog, &err);

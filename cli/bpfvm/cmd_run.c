@@ -19,7 +19,7 @@
 enum {
 	OPT_HELP = 1, OPT_MEM, OPT_MEM_FILE, OPT_ENGINE, OPT_TRACE, OPT_BUDGET, OPT_FORMAT, OPT_SYNTAX,
 	OPT_PCAP, OPT_LIVE, OPT_COUNT, OPT_SECONDS, OPT_INTERVAL, OPT_TYPE, OPT_MAP, OPT_JSON, OPT_HELPERS,
-	OPT_PROGRAM,
+	OPT_PROGRAM, OPT_NO_VERIFY, OPT_LOG_LEVEL,
 };
 
 static const struct cli_opt opts[] = {
@@ -29,7 +29,8 @@ static const struct cli_opt opts[] = {
 	{"--pcap", 1, OPT_PCAP},     {"--live", 1, OPT_LIVE},     {"--count", 1, OPT_COUNT},
 	{"--seconds", 1, OPT_SECONDS}, {"--interval", 1, OPT_INTERVAL}, {"--type", 1, OPT_TYPE},
 	{"--map", 1, OPT_MAP},       {"--json", 0, OPT_JSON},     {"--helpers", 1, OPT_HELPERS},
-	{"--program", 1, OPT_PROGRAM}, {NULL, 0, 0},
+	{"--program", 1, OPT_PROGRAM}, {"--no-verify", 0, OPT_NO_VERIFY}, {"--log-level", 1, OPT_LOG_LEVEL},
+	{NULL, 0, 0},
 };
 
 static void usage(void)
@@ -38,8 +39,13 @@ static void usage(void)
 	       "       bpfvm run PROGRAM --pcap FILE | --live IFACE [--count N] [--seconds S]\n"
 	       "                 [--interval S] [options]\n"
 	       "\n"
-	       "Loads PROGRAM (\"-\" reads stdin) and runs it in checked mode, on the\n"
-	       "interpreter or (--engine jit) as native code.\n"
+	       "Loads PROGRAM (\"-\" reads stdin), verifies it as `bpfvm verify` does and\n"
+	       "runs it without run-time checks, on the interpreter or (--engine jit) as\n"
+	       "native code. A program the verifier rejects is not run (exit 1, the\n"
+	       "reason on stderr; --log-level 1 or 2 adds the verifier's log). With\n"
+	       "--no-verify it is not verified and runs in checked mode instead: every\n"
+	       "memory access is checked against the regions of the run, and the run\n"
+	       "stops with an error (exit 4) at a fault or after --budget instructions.\n"
 	       "\n"
 	       "Without a packet source it runs once and prints r0 as 0x... on the last\n"
 	       "line (after the maps, if there are any). For raw programs r1 points to a\n"
@@ -81,13 +87,19 @@ static void usage(void)
 	       "                    raw programs without maps or packets, else kernel\n"
 	       "  --mem HEX         input memory as hex bytes, e.g. \"00 0a ff\" or \"000aff\"\n"
 	       "  --mem-file FILE   input memory read from FILE as raw bytes (at most 64 MiB)\n"
-	       "  --engine ENGINE   interp (default: the checked interpreter) or jit (x86-64\n"
-	       "                    native code with the same checks, budget and errors)\n"
+	       "  --engine ENGINE   interp (default: the interpreter) or jit (x86-64 native\n"
+	       "                    code; with --no-verify the same checks, budget and\n"
+	       "                    errors as the checked interpreter)\n"
+	       "  --no-verify       do not verify: run with run-time checks (bounds of every\n"
+	       "                    access, instruction budget) instead\n"
+	       "  --log-level N     when the verifier rejects the program, print its log on\n"
+	       "                    stderr first: 1 the failing path, 2 every step\n"
 	       "  --trace           before the result, print each executed instruction\n"
 	       "                    (index, disassembly) and the registers it changed\n"
-	       "                    (interpreter only: not with --engine jit)\n"
-	       "  --budget N        stop with an error after N executed instructions\n"
-	       "                    (default %llu)\n"
+	       "                    (interpreter only: not with --engine jit; the run is\n"
+	       "                    checked)\n"
+	       "  --budget N        checked runs (--no-verify, --trace): stop with an error\n"
+	       "                    after N executed instructions (default %llu)\n"
 	       "  --format FORMAT   raw, asm or elf: how to read PROGRAM (default: by ELF\n"
 	       "                    magic, then extension .bin/.s/.asm, then content)\n"
 	       "  --syntax SYNTAX   assembly syntax of PROGRAM and of the trace: auto\n"
@@ -161,7 +173,8 @@ int cli_cmd_run(int argc, char **argv)
 	struct cli_parser p;
 	const char *val, *mem_hex = NULL, *mem_file = NULL;
 	int syntax = BPFVM_SYNTAX_AUTO, format = CLI_FMT_AUTO, trace = 0, id, rc, have_type = 0;
-	int helpers = CLI_HELPERS_DEFAULT, elf = 0;
+	int helpers = CLI_HELPERS_DEFAULT, elf = 0, no_verify = 0, log_level = 0;
+	uint64_t lv;
 	const char *want = NULL;
 	struct cli_run_cfg cfg;
 	memset(&cfg, 0, sizeof(cfg));
@@ -188,6 +201,14 @@ int cli_cmd_run(int argc, char **argv)
 			break;
 		case OPT_HELPERS: rc = cli_parse_helper_set("run", val, &helpers); break;
 		case OPT_PROGRAM: want = val; break;
+		case OPT_NO_VERIFY: no_verify = 1; break;
+		case OPT_LOG_LEVEL:
+			if ((rc = cli_parse_u64("run", "--log-level", val, &lv)))
+				break;
+			if (lv > 2)
+				rc = cli_usage_error("run", "--log-level must be 0, 1 or 2");
+			log_level = (int)lv;
+			break;
 		case OPT_ENGINE:
 			if (strcmp(val, "jit") == 0)
 				cfg.engine = BPFVM_ENGINE_JIT;
@@ -253,6 +274,8 @@ int cli_cmd_run(int argc, char **argv)
 		why = "--count and --seconds need --pcap or --live";
 	else if (cfg.interval > 0 && !cfg.live)
 		why = "--interval needs --live";
+	else if (no_verify && log_level)
+		why = "--log-level is the verifier's: it cannot be used with --no-verify";
 	if (why) {
 		free(cfg.maps);
 		return cli_usage_error("run", "%s", why);
@@ -274,6 +297,7 @@ int cli_cmd_run(int argc, char **argv)
 	bpfvm_prog *prog = NULL;
 	bpfvm_obj *obj = NULL;
 	int *fds = NULL;
+	char *log = NULL;
 	cfg.name = strcmp(cfg.in, "-") == 0 ? "<stdin>" : cfg.in;
 	const char *name = cfg.name;
 
@@ -313,9 +337,21 @@ int cli_cmd_run(int argc, char **argv)
 	err.offset = -1;
 	struct bpfvm_prog_opts popts = {
 		.sz = sizeof(popts), .name = cli_basename(name),
-		.flags = cfg.engine == BPFVM_ENGINE_JIT ? BPFVM_PROG_F_JIT : 0, .type = cfg.type,
-		.fd_array = fds, .fd_array_len = prog_file.nmaps,
+		.flags = (cfg.engine == BPFVM_ENGINE_JIT ? BPFVM_PROG_F_JIT : 0) | (no_verify ? BPFVM_PROG_F_NO_VERIFY : 0),
+		.type = cfg.type, .fd_array = fds, .fd_array_len = prog_file.nmaps,
+		/* raw programs get exactly this memory: the proof may count on it */
+		.raw_mem_size = cfg.type == BPFVM_PROG_TYPE_RAW && !packets ? (uint32_t)mem_len : 0,
 	};
+	if (log_level) {
+		popts.log_len = 16u << 20;
+		popts.log_level = log_level;
+		popts.log_buf = log = calloc(1, popts.log_len);
+		if (!log) {
+			cli_error(name, NULL, "out of memory");
+			rc = CLI_EXIT_INPUT;
+			goto out;
+		}
+	}
 	if (elf) {
 		/* The object's programs belong to obj (prog is borrowed). */
 		if ((rc = cli_elf_open(cfg.in, env, BPFVM_OBJ_F_KEEP_GOING, popts.flags, &obj)))
@@ -324,6 +360,19 @@ int cli_cmd_run(int argc, char **argv)
 		if ((rc = cli_elf_pick(name, obj, want, &idx)))
 			goto out;
 		const struct bpfvm_obj_prog_info *pi = bpfvm_obj_prog(obj, idx);
+		if (!pi->prog && pi->load_error == BPFVM_EVERIFY && log) {
+			/* the loader keeps only the reason: verify again for the log */
+			size_t nm = bpfvm_obj_map_count(obj);
+			int *ofds = calloc(nm + 1, sizeof(*ofds));
+			for (size_t i = 0; ofds && i < nm; i++)
+				ofds[i] = bpfvm_obj_map(obj, i)->fd;
+			struct bpfvm_verify_opts vo = { .sz = sizeof(vo), .prog_type = pi->type, .fd_array = ofds,
+							.fd_array_len = nm, .log_level = log_level };
+			if (ofds && bpfvm_verify(env, pi->insns, pi->ninsns, &vo, NULL, log, popts.log_len, NULL) ==
+					    BPFVM_EVERIFY)
+				fputs(log, stderr);
+			free(ofds);
+		}
 		if (!pi->prog) {
 			cli_error(name, NULL, "program %s (section %s): %s", pi->name, pi->section,
 				  pi->load_msg && pi->load_msg[0] ? pi->load_msg : "not loaded");
@@ -334,6 +383,8 @@ int cli_cmd_run(int argc, char **argv)
 		prog = pi->prog;
 	}
 	int lrc = elf ? 0 : bpfvm_prog_load(env, prog_file.insns, prog_file.n, &popts, &prog, &err);
+	if (lrc == BPFVM_EVERIFY && log && log[0])
+		fputs(log, stderr);
 	if (lrc < 0) {
 		cli_error_lib(name, &err);
 		rc = cli_exit_for(lrc, 1);
@@ -348,7 +399,6 @@ int cli_cmd_run(int argc, char **argv)
 	struct bpfvm_run_opts ropts = {
 		.sz = sizeof(ropts),
 		.engine = cfg.engine,
-		.flags = BPFVM_RUN_CHECKED,
 		.mem = mem,
 		.mem_len = mem_len,
 		.budget = cfg.budget,
@@ -407,5 +457,6 @@ out:
 	free(fds);
 	free(cfg.maps);
 	free(mem);
+	free(log);
 	return rc;
 }

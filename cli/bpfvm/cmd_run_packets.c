@@ -333,8 +333,7 @@ int cli_run_packets(const struct cli_run_cfg *cfg, bpfvm_env *env, const bpfvm_p
 		}
 		struct bpfvm_run_opts ro = {
 			.sz = sizeof(ro),
-			.engine = cfg->engine,
-			.flags = BPFVM_RUN_CHECKED,
+			.engine = cfg->engine, /* unchecked when the program was verified */
 			.budget = cfg->budget,
 			.wire_len = f.wire_len,
 			.ifindex = ifindex,

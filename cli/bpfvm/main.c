@@ -1,4 +1,4 @@
-/* main.c - the `bpfvm` command: picks the subcommand (asm, disasm, info, run) and
+/* main.c - the `bpfvm` command: picks the subcommand (asm, disasm, info, run, verify) and
  * handles the global --help and --version. */
 #include <stdio.h>
 #include <string.h>
@@ -21,7 +21,10 @@ static void usage(FILE *f)
 		"  info OBJ.o           describe an ELF object: programs, maps, relocations\n"
 		"  run PROGRAM          run a program once (print r0) or over packets\n"
 		"                       (--pcap FILE, --live IFACE: print maps and returns);\n"
-		"                       --engine jit runs it as x86-64 code\n"
+		"                       --engine jit runs it as x86-64 code; it is verified\n"
+		"                       first (--no-verify: runtime-checked instead)\n"
+		"  verify PROGRAM       prove a program safe as the kernel's verifier does\n"
+		"                       (exit 0), or print why not (exit 1)\n"
 		"\n"
 		"Run 'bpfvm COMMAND --help' for a command's options.\n"
 		"\n"
@@ -58,6 +61,8 @@ int main(int argc, char **argv)
 		return cli_cmd_info(argc, argv);
 	if (strcmp(cmd, "run") == 0)
 		return cli_cmd_run(argc, argv);
+	if (strcmp(cmd, "verify") == 0)
+		return cli_cmd_verify(argc, argv);
 	if (cmd[0] == '-')
 		return cli_usage_error(NULL, "argument 1: unknown option '%.64s'", cmd);
 	return cli_usage_error(NULL, "argument 1: unknown command '%.64s'", cmd);

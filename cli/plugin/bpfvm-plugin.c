@@ -2,7 +2,10 @@
  * test (see shared/conformance/README.md, "Runner <-> plugin protocol"):
  * memory as hex in the first argument unless it starts with "--", the program
  * as hex on stdin (or --program HEX), r0 printed in hex on stdout. Failures
- * exit non-zero with one line on stderr, using the exit codes of `bpfvm`. */
+ * exit non-zero with one line on stderr, using the exit codes of `bpfvm`.
+ * The program is verified first (for memory of the given length); a
+ * verified program runs without run-time checks, any other checked (the
+ * suite tests the instruction set, not what a verifier accepts). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -39,18 +42,24 @@ static void fail_msg(const char *where, const char *fmt, ...)
 
 static void usage(void)
 {
-	printf("Usage: bpfvm-plugin [MEMORY-HEX] [--engine interp|jit] [--program HEX] [--elf]\n"
+	printf("Usage: bpfvm-plugin [MEMORY-HEX] [--engine interp|jit] [--verify MODE]\n"
+	       "                    [--program HEX] [--elf]\n"
 	       "\n"
 	       "The bpf_conformance_runner plugin: reads the program as hex bytes on stdin\n"
-	       "(or from --program), runs it in checked mode with the conformance helpers,\n"
-	       "r1 pointing to a copy of MEMORY-HEX and r2 holding its length, and prints\n"
-	       "r0 in hex. On failure it prints one line on stderr and exits non-zero.\n"
+	       "(or from --program), runs it with the conformance helpers, r1 pointing to\n"
+	       "a copy of MEMORY-HEX and r2 holding its length, and prints r0 in hex. On\n"
+	       "failure it prints one line on stderr and exits non-zero.\n"
 	       "\n"
 	       "Options:\n"
 	       "  --engine ENGINE   interp (default: the checked interpreter) or jit (x86-64\n"
 	       "                    native code with the same checks and errors)\n"
 	       "  --jit             the same as --engine jit (uBPF's spelling); --interpret\n"
 	       "                    is --engine interp\n"
+	       "  --verify MODE     auto (default): verify the program for memory of that\n"
+	       "                    length; run it without run-time checks when the\n"
+	       "                    verifier accepts it, with them otherwise; require:\n"
+	       "                    a rejected program is an error (exit 1, the reason on\n"
+	       "                    stderr); off: never verify, always run checked\n"
 	       "  --program HEX     the program as hex instead of stdin\n"
 	       "  --elf             ELF programs (not supported yet)\n"
 	       "  -h, --help        show this help\n"
@@ -119,7 +128,9 @@ static int read_stdin(char **text, size_t *len)
 	return 0;
 }
 
-static int run(const uint8_t *code, size_t code_len, uint8_t *mem, size_t mem_len, int engine)
+enum verify_mode { VERIFY_AUTO, VERIFY_REQUIRE, VERIFY_OFF };
+
+static int run(const uint8_t *code, size_t code_len, uint8_t *mem, size_t mem_len, int engine, int verify)
 {
 	if (code_len == 0) {
 		fail_msg("program", "empty program");
@@ -161,10 +172,17 @@ static int run(const uint8_t *code, size_t code_len, uint8_t *mem, size_t mem_le
 	err.insn = -1;
 	err.offset = -1;
 	struct bpfvm_prog_opts popts = {
-		.sz = sizeof(popts), .name = "conformance", .flags = engine == BPFVM_ENGINE_JIT ? BPFVM_PROG_F_JIT : 0,
+		.sz = sizeof(popts), .name = "conformance",
+		.flags = (engine == BPFVM_ENGINE_JIT ? BPFVM_PROG_F_JIT : 0) |
+			 (verify == VERIFY_OFF ? BPFVM_PROG_F_NO_VERIFY : 0),
+		.raw_mem_size = (uint32_t)mem_len,
 	};
 	char where[64];
 	rc = bpfvm_prog_load(env, insns, n, &popts, &prog, &err);
+	if (rc == BPFVM_EVERIFY && verify == VERIFY_AUTO) {
+		popts.flags |= BPFVM_PROG_F_NO_VERIFY;
+		rc = bpfvm_prog_load(env, insns, n, &popts, &prog, &err);
+	}
 	if (rc < 0) {
 		snprintf(where, sizeof(where), "insn %ld", err.insn);
 		fail_msg(err.insn >= 0 ? where : NULL, "%s", err.msg[0] ? err.msg : bpfvm_strerror(rc));
@@ -174,7 +192,6 @@ static int run(const uint8_t *code, size_t code_len, uint8_t *mem, size_t mem_le
 	struct bpfvm_run_opts ropts = {
 		.sz = sizeof(ropts),
 		.engine = engine,
-		.flags = BPFVM_RUN_CHECKED,
 		.mem = mem,
 		.mem_len = mem_len,
 	};
@@ -202,7 +219,7 @@ out:
 int main(int argc, char **argv)
 {
 	const char *mem_hex = NULL, *prog_hex = NULL;
-	int i = 1, rc, engine = BPFVM_ENGINE_INTERP;
+	int i = 1, rc, engine = BPFVM_ENGINE_INTERP, verify = VERIFY_AUTO;
 
 	if (argc > 1 && strncmp(argv[1], "--", 2) != 0) {
 		mem_hex = argv[1];
@@ -223,6 +240,18 @@ int main(int argc, char **argv)
 				fail_msg(NULL, "argument %d: unknown engine '%.64s' (expected interp or jit)", i, e);
 				return CLI_EXIT_USAGE;
 			}
+		} else if (strcmp(a, "--verify") == 0 && i + 1 < argc) {
+			const char *m = argv[++i];
+			if (strcmp(m, "auto") == 0) {
+				verify = VERIFY_AUTO;
+			} else if (strcmp(m, "require") == 0) {
+				verify = VERIFY_REQUIRE;
+			} else if (strcmp(m, "off") == 0) {
+				verify = VERIFY_OFF;
+			} else {
+				fail_msg(NULL, "argument %d: unknown verify mode '%.64s' (expected auto, require or off)", i, m);
+				return CLI_EXIT_USAGE;
+			}
 		} else if (strcmp(a, "--jit") == 0) {
 			engine = BPFVM_ENGINE_JIT; /* uBPF's spelling */
 		} else if (strcmp(a, "--interpret") == 0) {
@@ -232,7 +261,7 @@ int main(int argc, char **argv)
 			return CLI_EXIT_UNSUPP;
 		} else if (strcmp(a, "--program") == 0 && i + 1 < argc) {
 			prog_hex = argv[++i];
-		} else if (strcmp(a, "--engine") == 0 || strcmp(a, "--program") == 0) {
+		} else if (strcmp(a, "--engine") == 0 || strcmp(a, "--program") == 0 || strcmp(a, "--verify") == 0) {
 			fail_msg(NULL, "argument %d: option '%s' needs a value", i, a);
 			return CLI_EXIT_USAGE;
 		} else {
@@ -259,7 +288,7 @@ int main(int argc, char **argv)
 			rc = decode("program", text, len, MAX_PROGRAM_HEX, &code, &code_len);
 	}
 	if (!rc)
-		rc = run(code, code_len, mem, mem_len, engine);
+		rc = run(code, code_len, mem, mem_len, engine, verify);
 	free(text);
 	free(code);
 	free(mem);

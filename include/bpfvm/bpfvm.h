@@ -91,19 +91,29 @@ int bpfvm_exec_check(const bpfvm_exec *exec, uint64_t addr, uint64_t len, int wr
 /* ---- programs ---- */
 
 enum bpfvm_prog_flags {
-	/* The caller vouches the program is safe: run without bounds checks or
-	 * budget (until the verifier exists, this is the only unchecked path). */
+	/* Loading verifies by default: bpfvm_verify with the program's type
+	 * and fd_array must prove the program safe (else the load fails with
+	 * BPFVM_EVERIFY, err naming the instruction and the reason, and the
+	 * log options below receive the verifier's log); a verified program
+	 * then runs without bounds checks or budget on every engine
+	 * (BPFVM_RUN_CHECKED or a trace hook still force the checks). */
+
+	/* The caller vouches the program is safe: no verification, and runs
+	 * without bounds checks or budget. */
 	BPFVM_PROG_F_TRUSTED = 1u << 0,
 	/* Compile to native code at load (x86-64 hosts; elsewhere the load
-	 * fails with BPFVM_EUNSUPP): a runtime-checked image, and for TRUSTED
-	 * programs also a trusted one. Runs then choose the engine with
-	 * bpfvm_run_opts.engine = BPFVM_ENGINE_JIT. */
+	 * fails with BPFVM_EUNSUPP): a runtime-checked image, and for verified
+	 * or TRUSTED programs also an unchecked one. Runs then choose the
+	 * engine with bpfvm_run_opts.engine = BPFVM_ENGINE_JIT. */
 	BPFVM_PROG_F_JIT = 1u << 1,
-	/* Verify the program at load (bpfvm_verify with the program's type and
-	 * fd_array); a rejected program fails with BPFVM_EVERIFY and the
-	 * verifier's reason. A verified program runs on the unchecked engine,
-	 * as a TRUSTED one does (BPFVM_RUN_CHECKED still forces checks). */
+	/* Verify at load: the default, spelled out (ignored with NO_VERIFY or
+	 * TRUSTED). */
 	BPFVM_PROG_F_VERIFY = 1u << 2,
+	/* Skip the verifier: every run is runtime-checked (bounds of every
+	 * access against the regions the run knows, an instruction budget),
+	 * so any program that passes the structural checks may run, and a
+	 * fault ends that run with an error instead. */
+	BPFVM_PROG_F_NO_VERIFY = 1u << 3,
 };
 
 /* Program types: the kernel's numbering. 0 (BPF_PROG_TYPE_UNSPEC) is bpfvm's
@@ -117,6 +127,13 @@ struct bpfvm_prog_opts {
 	uint32_t type;     /* BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_XDP, or BPFVM_PROG_TYPE_RAW */
 	const int *fd_array; /* lddw map_idx N refers to map fd fd_array[N] (copied) */
 	size_t fd_array_len;
+	/* The verifier's log (as bpf(2)'s log_buf): level 0 none, 1 the
+	 * failing path or the statistics, 2 every step; cut to log_len - 1
+	 * characters, NUL-terminated. Ignored when nothing is verified. */
+	char *log_buf;
+	size_t log_len;
+	int log_level;
+	uint32_t raw_mem_size; /* raw programs: r1 has at least this many bytes (bpfvm_verify_opts) */
 };
 
 /* Validates and loads n instruction slots (copied). On success *out owns a new

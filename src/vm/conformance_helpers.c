@@ -63,12 +63,27 @@ static uint64_t unwind(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t 
 	return a;
 }
 
+/* Their prototypes: how many arguments each reads. The pointers of memfrob
+ * and strcmp are plain values to the verifier: the helpers check them
+ * against the run's regions themselves, verified or not. */
+#define A BPFVM_ARG_ANYTHING
+static const struct {
+	const char *name;
+	bpfvm_helper_fn fn;
+	struct bpfvm_helper_proto proto;
+} conformance_helpers[] = {
+	{ "gather_bytes", gather_bytes, { BPFVM_RET_INTEGER, { A, A, A, A, A } } },
+	{ "memfrob", memfrob, { BPFVM_RET_INTEGER, { A, A } } },
+	{ "no_op", no_op, { BPFVM_RET_INTEGER, { 0 } } },
+	{ "sqrti", sqrti, { BPFVM_RET_INTEGER, { A } } },
+	{ "strcmp", str_cmp, { BPFVM_RET_INTEGER, { A, A } } },
+	{ "unwind", unwind, { BPFVM_RET_INTEGER, { A } } },
+};
+#undef A
+
 void vm_register_conformance_helpers(bpfvm_env *env)
 {
-	bpfvm_env_register_helper(env, 0, "gather_bytes", gather_bytes, NULL);
-	bpfvm_env_register_helper(env, 1, "memfrob", memfrob, NULL);
-	bpfvm_env_register_helper(env, 2, "no_op", no_op, NULL);
-	bpfvm_env_register_helper(env, 3, "sqrti", sqrti, NULL);
-	bpfvm_env_register_helper(env, 4, "strcmp", str_cmp, NULL);
-	bpfvm_env_register_helper(env, 5, "unwind", unwind, NULL);
+	for (uint32_t id = 0; id < sizeof(conformance_helpers) / sizeof(conformance_helpers[0]); id++)
+		bpfvm_env_register_helper_proto(env, id, conformance_helpers[id].name, conformance_helpers[id].fn, NULL,
+						&conformance_helpers[id].proto);
 }

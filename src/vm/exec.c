@@ -78,6 +78,8 @@ int bpfvm_exec_run(bpfvm_exec *ex, const bpfvm_prog *prog, const struct bpfvm_ru
 		return set_err(err, BPFVM_EUNSUPP, "tracing needs the interpreter (the JIT does not trace)");
 	if (o.cpu >= ex->env->ncpus)
 		return set_err(err, BPFVM_EINVAL, "cpu out of range");
+	if (prog->raw_mem_size && o.mem_len < prog->raw_mem_size && !(o.flags & BPFVM_RUN_CHECKED) && !o.trace)
+		return set_err(err, BPFVM_EINVAL, "memory shorter than the size the program was verified for");
 
 	struct bpfvm_error local;
 	ex->prog = prog;

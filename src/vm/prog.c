@@ -137,21 +137,36 @@ int bpfvm_prog_load(bpfvm_env *env, const struct bpf_insn *insns, size_t n, cons
 		memcpy(p->fd_array, opts->fd_array, opts->fd_array_len * sizeof(int));
 		p->fd_array_len = opts->fd_array_len;
 	}
-	/* verifier hook (src/verifier): with BPFVM_PROG_F_VERIFY the program
-	 * must be proved safe; then it runs unchecked, as a trusted one does */
-	if (p->flags & BPFVM_PROG_F_VERIFY) {
+	/* the loader's resolution first (maps, helpers: its messages), then
+	 * the verifier, then the JIT, which compiles an unchecked image for a
+	 * verified program */
+	rc = predecode(p, err);
+	if (rc) {
+		bpfvm_prog_free(p);
+		return rc;
+	}
+	/* the verifier (src/verifier) proves the program safe unless the
+	 * caller skips it; a verified program runs unchecked, as a trusted one */
+	if (!(p->flags & (BPFVM_PROG_F_TRUSTED | BPFVM_PROG_F_NO_VERIFY))) {
 		struct bpfvm_verify_opts vo = { .sz = sizeof(vo), .prog_type = p->type, .fd_array = p->fd_array,
 						.fd_array_len = p->fd_array_len };
-		rc = bpfvm_verify(env, p->insns, n, &vo, NULL, NULL, 0, err);
+		char *log = NULL;
+		size_t log_len = 0;
+		if (opts_sz >= offsetof(struct bpfvm_prog_opts, raw_mem_size) + sizeof(opts->raw_mem_size)) {
+			log = opts->log_buf;
+			log_len = log ? opts->log_len : 0;
+			vo.log_level = log_len ? opts->log_level : 0;
+			vo.raw_mem_size = opts->raw_mem_size;
+		}
+		rc = bpfvm_verify(env, p->insns, n, &vo, NULL, log, log_len, err);
 		if (rc) {
 			bpfvm_prog_free(p);
 			return rc;
 		}
-		p->flags |= BPFVM_PROG_F_TRUSTED;
+		p->flags |= BPFVM_PROG_F_TRUSTED | BPFVM_PROG_F_VERIFY;
+		p->raw_mem_size = vo.raw_mem_size;
 	}
-	rc = predecode(p, err);
-	if (rc == 0)
-		rc = vm_jit_load(p, err); /* JIT hook: native images when flags ask for them */
+	rc = vm_jit_load(p, err); /* JIT hook: native images when flags ask for them */
 	if (rc) {
 		bpfvm_prog_free(p);
 		return rc;

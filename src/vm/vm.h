@@ -84,6 +84,7 @@ struct bpfvm_prog {
 	int fd;
 	int *fd_array;         /* for lddw map_idx */
 	size_t fd_array_len;
+	uint32_t raw_mem_size;  /* verified raw programs: the memory size the proof assumed */
 	size_t n;
 	struct bpf_insn *insns; /* as loaded */
 	struct vm_op *ops;      /* one per slot; the second lddw slot is never executed */

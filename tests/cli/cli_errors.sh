@@ -225,18 +225,37 @@ expect "disasm ELF" $E_INPUT "^bpfvm: prog\.o:offset [0-9]+: " "$BPFVM" disasm p
 expect "run --format elf" $E_INPUT "^bpfvm: good\.bin:offset 0: " "$BPFVM" run good.bin --format elf
 expect "run --engine jit --trace" $E_USAGE "^bpfvm: run: --trace needs the interpreter" "$BPFVM" run good.bin --engine jit --trace
 
-# ---- run-time faults ----
+# ---- run-time faults (--no-verify: the checked engines) ----
+# and the same programs refused by the verifier at load by default (exit 1)
 { insn 0x05 0 0 -1 0; EXIT_INSN; } >loop.bin
-expect "budget exhausted" $E_RUN "^bpfvm: loop\.bin:insn 0: " "$BPFVM" run loop.bin --budget 1000
+expect "budget exhausted" $E_RUN "^bpfvm: loop\.bin:insn 0: " "$BPFVM" run loop.bin --budget 1000 --no-verify
+expect "verifier: endless loop" $E_PROG "^bpfvm: loop\.bin:insn 1: unreachable insn 1" "$BPFVM" run loop.bin
 { insn 0xb7 0 0 0 0; insn 0x61 0 1 4 0; EXIT_INSN; } >oob.bin # r0 = *(u32 *)(r1 + 4)
-expect "read past the memory" $E_RUN "^bpfvm: oob\.bin:insn 1: " "$BPFVM" run oob.bin --mem "01 02 03 04 05 06 07"
-expect "read without memory" $E_RUN "^bpfvm: oob\.bin:insn 1: " "$BPFVM" run oob.bin
+expect "read past the memory" $E_RUN "^bpfvm: oob\.bin:insn 1: " "$BPFVM" run oob.bin --mem "01 02 03 04 05 06 07" --no-verify
+expect "read without memory" $E_RUN "^bpfvm: oob\.bin:insn 1: " "$BPFVM" run oob.bin --no-verify
+expect "verifier: read past the memory" $E_PROG "^bpfvm: oob\.bin:insn 1: invalid access to memory, mem_size=7 off=4 size=4" \
+	"$BPFVM" run oob.bin --mem "01 02 03 04 05 06 07"
+expect "verifier: read without memory" $E_PROG "^bpfvm: oob\.bin:insn 1: invalid access to memory, mem_size=0 off=4 size=4" \
+	"$BPFVM" run oob.bin
+expect "verify: read past the memory" $E_PROG "^bpfvm: oob\.bin:insn 1: invalid access to memory, mem_size=7 off=4 size=4" \
+	"$BPFVM" verify oob.bin --mem-size 7
 { insn 0x62 10 0 -516 1; EXIT_INSN; } >stk.bin # *(u32 *)(r10 - 516) = 1
-expect "write below the stack" $E_RUN "^bpfvm: stk\.bin:insn 0: " "$BPFVM" run stk.bin
+expect "write below the stack" $E_RUN "^bpfvm: stk\.bin:insn 0: " "$BPFVM" run stk.bin --no-verify
+expect "verifier: write below the stack" $E_PROG "^bpfvm: stk\.bin:insn 0: invalid write to stack R10 off=-516 size=4" \
+	"$BPFVM" run stk.bin
 { insn 0xb7 2 0 0 123456; insn 0x8d 2 0 0 0; EXIT_INSN; } >callx.bin
-expect "callx to an unknown helper" $E_RUN "^bpfvm: callx\.bin:insn 1: " "$BPFVM" run callx.bin
+expect "callx to an unknown helper" $E_RUN "^bpfvm: callx\.bin:insn 1: " "$BPFVM" run callx.bin --no-verify
+expect "verifier: callx to an unknown helper" $E_PROG "^bpfvm: callx\.bin:insn 1: " "$BPFVM" run callx.bin
 { insn 0x85 0 1 0 -1; EXIT_INSN; } >recurse.bin # call local to itself
-expect "call depth" $E_RUN "^bpfvm: recurse\.bin:insn 0: " "$BPFVM" run recurse.bin
+expect "call depth" $E_RUN "^bpfvm: recurse\.bin:insn 0: " "$BPFVM" run recurse.bin --no-verify
+expect "verifier: recursion" $E_PROG "^bpfvm: recurse\.bin:insn 0: " "$BPFVM" run recurse.bin
+expect "--log-level with --no-verify" $E_USAGE "^bpfvm: run: --log-level is the verifier's" \
+	"$BPFVM" run recurse.bin --no-verify --log-level 1
+expect "verify --log-level 3" $E_USAGE "^bpfvm: verify: --log-level must be 0, 1 or 2" "$BPFVM" verify oob.bin --log-level 3
+expect "verify --mem-size with --type socket" $E_USAGE "^bpfvm: verify: --mem-size is for raw programs" \
+	"$BPFVM" verify oob.bin --type socket --mem-size 4
+expect "verify without a program" $E_USAGE "^bpfvm: verify: missing PROGRAM" "$BPFVM" verify
+expect "verify a missing file" $E_INPUT "^bpfvm: nosuch\.bin: " "$BPFVM" verify nosuch.bin
 
 # ---- the plugin ----
 printf '%s' "$(od -An -v -tx1 good.bin)" >good.hex

@@ -147,13 +147,17 @@ fi
 # The heap addresses in memory-fault messages change from run to run.
 mask() { sed -E 's/0x[0-9a-f]{6,}/0xADDR/g' "$1" >"$1.m"; }
 # same NAME CODE ARGS...: `bpfvm run ARGS` exits with CODE on both engines
-# and prints the same; a failure is one line on stderr.
+# and prints the same; a failure is one line on stderr. The runs are
+# checked (--no-verify: the runtime-checked images and their faults) unless
+# VERIFIED=1 (then the verifier's proof, and the unchecked images).
+VERIFIED=0
 same() {
-	local name=$1 code=$2
+	local name=$1 code=$2 mode=--no-verify
 	shift 2
-	"$BPFVM" run "$@" --engine interp >i.out 2>i.err </dev/null
+	[ $VERIFIED = 1 ] && mode=
+	"$BPFVM" run "$@" $mode --engine interp >i.out 2>i.err </dev/null
 	local ri=$?
-	"$BPFVM" run "$@" --engine jit >j.out 2>j.err </dev/null
+	"$BPFVM" run "$@" $mode --engine jit >j.out 2>j.err </dev/null
 	local rj=$?
 	mask i.err
 	mask j.err
@@ -257,15 +261,18 @@ grep -q '"counts": \[{"key": 0, "value": 30}' j.out && ok || bad "maps --json: u
 same "bpf-to-bpf calls over memory" $E_OK sum.s --mem "$MEM10"
 same "bpf-to-bpf calls --json" $E_OK sum.s --mem "$MEM10" --json
 same "maps, ubpf syntax input, --helpers kernel" $E_OK hist.s --syntax ubpf --helpers kernel
+cp j.out checked.out
+VERIFIED=1 same "verified: maps" $E_OK hist.s --syntax ubpf --helpers kernel
+cmp -s j.out checked.out && ok || bad "verified and checked runs of hist.s differ: $(diff checked.out j.out | head -4)"
 
 # every budget from 1 until sum.s finishes: the same r0 or the same
 # "insn N: instruction budget exhausted" at the same instruction
 bp=0 bf=0 nfault=0 nok=0
 declare -A fault_at=()
 for ((b = 1; b <= 400; b++)); do
-	"$BPFVM" run sum.s --mem "$MEM10" --budget $b --engine interp >i.out 2>i.err
+	"$BPFVM" run sum.s --mem "$MEM10" --budget $b --engine interp --no-verify >i.out 2>i.err
 	ri=$?
-	"$BPFVM" run sum.s --mem "$MEM10" --budget $b --engine jit >j.out 2>j.err
+	"$BPFVM" run sum.s --mem "$MEM10" --budget $b --engine jit --no-verify >j.out 2>j.err
 	rj=$?
 	if [ $ri -eq $rj ] && cmp -s i.out j.out && cmp -s i.err j.err; then
 		bp=$((bp + 1))

@@ -198,6 +198,7 @@ grep -Eq "^  accepted +$N packets +$want bytes$" out && grep -Eq "^  dropped +0 
 	bad "r0 = 60: expected $N packets / $want bytes accepted: $(cat out err)"
 # drop TCP, keep 40 bytes of the rest
 cat >notcp.s <<'EOF'
+mov %r6, %r1
 ldabsb 23
 jeq %r0, 6, +2
 mov %r0, 40
@@ -271,8 +272,8 @@ printf 'ldabsb 23\nexit\n' >b23.s
 awk '{ v = $2 < 0 ? 0 : $2; c[v]++ } END { for (x in c) printf "  r0 = 0x%x %d\n", x, c[x] }' table | sort >want
 grep '^  r0 = ' out | awk '{ print "  r0 = " $3, $4 }' | sort >got
 cmp -s got want && ok || bad "raw ldabsb 23: $(cat got) vs $(cat want)"
-# and r1 is writable
-printf 'stb [%%r1], 0x42\nldxb %%r0, [%%r1]\nexit\n' >w.s
+# and r1 is writable (the length in r2 checked first, for the verifier)
+printf 'mov %%r0, 0\njlt %%r2, 1, +2\nstb [%%r1], 0x42\nldxb %%r0, [%%r1]\nexit\n' >w.s
 "$BPFVM" run w.s --type raw --pcap "$PCAP" --json >out 2>err
 grep -q "\"returns\": {\"0x42\": $N}" out && ok || bad "raw writable frame copy: $(cat out err)"
 
@@ -303,6 +304,7 @@ fi
 # ---- ring buffer: one record per frame of at least 24 bytes ----
 cat >rb.s <<'EOF'
 .map events ringbuf entries=4096
+	mov %r6, %r1
 	ldabsb 23
 	stxdw [%r10-8], %r0
 	lddw %r1, map_idx events
@@ -350,7 +352,10 @@ expect "undeclared map" $E_INPUT "^bpfvm: nomap\.s:$line:$(( ${#pre} + 1 )): und
 	"$BPFVM" run nomap.s --pcap "$PCAP"
 # a fault in a frame: a read past the end of the context
 printf 'mov %%r0, 0\nldxdw %%r0, [%%r1+4000]\nexit\n' >fault.s
-expect "fault in a frame" $E_RUN "^bpfvm: fault\.s:insn 1: frame 0 of .*sample\.pcap: " "$BPFVM" run fault.s --pcap "$PCAP"
+expect "fault in a frame" $E_RUN "^bpfvm: fault\.s:insn 1: frame 0 of .*sample\.pcap: " "$BPFVM" run fault.s --pcap "$PCAP" \
+	--no-verify
+expect "verifier: context out of range" $E_PROG "^bpfvm: fault\.s:insn 1: invalid bpf_context access off=4000 size=8" \
+	"$BPFVM" run fault.s --pcap "$PCAP"
 # usage errors
 expect "--pcap and --live" $E_USAGE "^bpfvm: run: --pcap and --live exclude each other" "$BPFVM" run "$PROG" --pcap "$PCAP" --live lo
 expect "--interval without --live" $E_USAGE "^bpfvm: run: --interval needs --live" "$BPFVM" run "$PROG" --pcap "$PCAP" --interval 1

@@ -320,7 +320,7 @@ static void vm_load(struct vm *v, const struct ctx_prog *p)
 	assert_non_null(v->env);
 	struct bpfvm_error err;
 	char msg[400];
-	struct bpfvm_prog_opts po = { .sz = sizeof(po), .name = "ctx", .type = p->type };
+	struct bpfvm_prog_opts po = { .sz = sizeof(po), .name = "ctx", .type = p->type, .flags = BPFVM_PROG_F_NO_VERIFY };
 	if (bpfvm_prog_load(v->env, p->insns, p->n, &po, &v->checked, &err))
 		fail_msg("%s: bpfvm load: %s", p->name, bpfvm_error_format(&err, msg, sizeof(msg)));
 	po.flags = BPFVM_PROG_F_TRUSTED;

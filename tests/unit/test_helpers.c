@@ -139,6 +139,8 @@ static bpfvm_env *env_new(void)
 static int load(bpfvm_env *env, uint32_t type, uint32_t flags, const struct bpf_insn *in, size_t n, bpfvm_prog **p,
 		struct bpfvm_error *err)
 {
+	if (!(flags & (BPFVM_PROG_F_TRUSTED | BPFVM_PROG_F_VERIFY)))
+		flags |= BPFVM_PROG_F_NO_VERIFY; /* 0: the runtime-checked engines */
 	struct bpfvm_prog_opts o = { .sz = sizeof(o), .type = type, .flags = flags };
 	return bpfvm_prog_load(env, in, n, &o, p, err);
 }
@@ -1956,7 +1958,7 @@ static void test_tail_call(void **state)
 	assert_true(pa >= 0 && arr >= 0);
 	uint64_t mem[3];
 	for (int trusted = 0; trusted < 2; trusted++) {
-		uint32_t flags = trusted ? BPFVM_PROG_F_TRUSTED : 0;
+		uint32_t flags = trusted ? BPFVM_PROG_F_TRUSTED : BPFVM_PROG_F_NO_VERIFY;
 		/* a chain of three: slots 0 -> 1 -> 2 -> 3 (empty, so P2 continues) */
 		bpfvm_prog *chain[3];
 		for (int k = 0; k < 3; k++) {

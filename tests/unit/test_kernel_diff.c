@@ -604,7 +604,7 @@ static int bpfvm_side(const struct bpf_insn *insns, size_t n, const uint8_t *fra
 {
 	int trusted = how == RUN_RAW_TRUSTED || how == RUN_SKB_TRUSTED;
 	int skb = how >= RUN_SKB_CHECKED;
-	struct bpfvm_prog_opts po = { .sz = sizeof(po), .name = "diff", .flags = trusted ? BPFVM_PROG_F_TRUSTED : 0,
+	struct bpfvm_prog_opts po = { .sz = sizeof(po), .name = "diff", .flags = trusted ? BPFVM_PROG_F_TRUSTED : BPFVM_PROG_F_NO_VERIFY,
 				      .type = skb ? BPF_PROG_TYPE_SOCKET_FILTER : BPFVM_PROG_TYPE_RAW };
 	bpfvm_prog *prog = NULL;
 	int rc = bpfvm_prog_load(the_env, insns, n, &po, &prog, err);
@@ -655,7 +655,7 @@ static void skf_trace(void *cookie, size_t pc, const struct bpf_insn *in, const 
 static int skf_window_hit(const struct bpf_insn *insns, size_t n, const uint8_t *frame, size_t frame_len)
 {
 	struct skf_probe probe = { frame_len - ETH_HDR, 0 };
-	struct bpfvm_prog_opts po = { .sz = sizeof(po), .name = "skf" };
+	struct bpfvm_prog_opts po = { .sz = sizeof(po), .name = "skf", .flags = BPFVM_PROG_F_NO_VERIFY };
 	bpfvm_prog *prog = NULL;
 	if (bpfvm_prog_load(the_env, insns, n, &po, &prog, NULL))
 		return 0;
@@ -1250,7 +1250,8 @@ static void test_skf_windows(void **state)
 			assert_true(oc.bpfvm[e] == (i == 0 ? oc.kernel : 0));
 		}
 		/* the packet-socket view: the whole frame */
-		struct bpfvm_prog_opts po = { .sz = sizeof(po), .type = BPF_PROG_TYPE_SOCKET_FILTER };
+		struct bpfvm_prog_opts po = { .sz = sizeof(po), .type = BPF_PROG_TYPE_SOCKET_FILTER,
+					      .flags = BPFVM_PROG_F_NO_VERIFY };
 		bpfvm_prog *prog_skb = NULL;
 		struct bpfvm_error err;
 		assert_int_equal(bpfvm_prog_load(the_env, prog, 3, &po, &prog_skb, &err), 0);

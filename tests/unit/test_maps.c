@@ -574,7 +574,7 @@ static void test_ringbuf(void **state)
 
 static bpfvm_prog *load(bpfvm_env *env, const struct bpf_insn *insns, size_t n, uint32_t type, uint32_t flags)
 {
-	struct bpfvm_prog_opts o = { .sz = sizeof(o), .type = type, .flags = flags };
+	struct bpfvm_prog_opts o = { .sz = sizeof(o), .type = type, .flags = flags ? flags : BPFVM_PROG_F_NO_VERIFY };
 	bpfvm_prog *p = NULL;
 	struct bpfvm_error err;
 	int rc = bpfvm_prog_load(env, insns, n, &o, &p, &err);

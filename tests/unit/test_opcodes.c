@@ -113,7 +113,7 @@ static int run_case(const struct opcase *c, int mode)
 {
 	bpfvm_env *env = new_env();
 	struct bpfvm_prog_opts po = { .sz = sizeof(po), .name = c->name,
-				      .flags = mode == RUN_TRUSTED ? BPFVM_PROG_F_TRUSTED : 0 };
+				      .flags = mode == RUN_TRUSTED ? BPFVM_PROG_F_TRUSTED : BPFVM_PROG_F_NO_VERIFY };
 	bpfvm_prog *prog = NULL;
 	struct bpfvm_error err;
 	memset(&err, 0, sizeof(err));
@@ -227,7 +227,7 @@ static int run_prog(const struct bpf_insn *insns, size_t n, uint32_t flags, stru
 		    struct bpfvm_error *err)
 {
 	bpfvm_env *env = new_env();
-	struct bpfvm_prog_opts po = { .sz = sizeof(po), .flags = flags };
+	struct bpfvm_prog_opts po = { .sz = sizeof(po), .flags = flags ? flags : BPFVM_PROG_F_NO_VERIFY };
 	bpfvm_prog *prog = NULL;
 	int rc = bpfvm_prog_load(env, insns, n, &po, &prog, err);
 	if (rc == 0)
@@ -351,7 +351,7 @@ static void test_helper_reregister(void **state)
 	struct bpf_insn p[] = { BPF_CALL_HELPER(H_COOKIE_A), EXIT };
 	bpfvm_prog *prog = NULL;
 	struct bpfvm_error err;
-	assert_int_equal(bpfvm_prog_load(env, p, 2, NULL, &prog, &err), 0);
+	assert_int_equal(bpfvm_prog_load(env, p, 2, TU_UNVERIFIED, &prog, &err), 0);
 	uint64_t r0 = 0;
 	assert_int_equal(bpfvm_prog_run(prog, NULL, &r0, &err), 0);
 	assert_int_equal(r0, 333);
@@ -415,7 +415,8 @@ static void test_exec_reuse(void **state)
 	assert_non_null(ex);
 	for (int round = 0; round < 2; round++) {
 		for (size_t i = 0; i < ARRAY_SIZE(progs); i++) {
-			struct bpfvm_prog_opts po = { .sz = sizeof(po), .flags = progs[i].flags };
+			struct bpfvm_prog_opts po = { .sz = sizeof(po),
+						      .flags = progs[i].flags ? progs[i].flags : BPFVM_PROG_F_NO_VERIFY };
 			bpfvm_prog *prog = NULL;
 			struct bpfvm_error err;
 			assert_int_equal(bpfvm_prog_load(env, progs[i].insns, progs[i].n, &po, &prog, &err), 0);
@@ -466,7 +467,7 @@ static void test_lddw_maps(void **state)
 	uint64_t expect0 = 5;
 	for (size_t i = 0; i < ARRAY_SIZE(progs); i++) {
 		for (int trusted = 0; trusted < 2; trusted++) {
-			struct bpfvm_prog_opts po = { .sz = sizeof(po), .flags = trusted ? BPFVM_PROG_F_TRUSTED : 0,
+			struct bpfvm_prog_opts po = { .sz = sizeof(po), .flags = trusted ? BPFVM_PROG_F_TRUSTED : BPFVM_PROG_F_NO_VERIFY,
 						      .fd_array = fds, .fd_array_len = 1 };
 			bpfvm_prog *prog = NULL;
 			struct bpfvm_error err;
@@ -487,7 +488,7 @@ static void test_lddw_maps(void **state)
 			bpfvm_prog_free(prog);
 		}
 	}
-	struct bpfvm_prog_opts po = { .sz = sizeof(po), .fd_array = fds, .fd_array_len = 1 };
+	struct bpfvm_prog_opts po = { .sz = sizeof(po), .flags = BPFVM_PROG_F_NO_VERIFY, .fd_array = fds, .fd_array_len = 1 };
 	bpfvm_prog *prog = NULL;
 	struct bpfvm_error err;
 	uint64_t r0 = 0;
@@ -545,7 +546,7 @@ static void check_load_error(int op)
 	bpfvm_prog *prog = NULL;
 	struct bpfvm_error err;
 	memset(&err, 0, sizeof(err));
-	int rc = bpfvm_prog_load(env, p, n, NULL, &prog, &err);
+	int rc = bpfvm_prog_load(env, p, n, TU_UNVERIFIED, &prog, &err);
 	printf("%-20s load: %d (%s), insn %ld: %s\n", r->name, rc, bpfvm_strerror(rc), err.insn, err.msg);
 	assert_int_equal(rc, expected_load_error(op));
 	assert_int_equal(err.code, rc);

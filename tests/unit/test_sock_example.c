@@ -484,7 +484,8 @@ static void check_file(const char *path, const char *what)
 	static const struct {
 		uint32_t prog_flags, run_flags;
 		const char *name;
-	} modes[] = { { 0, 0, "checked" },
+	} modes[] = { { BPFVM_PROG_F_NO_VERIFY, 0, "checked (not verified)" },
+		      { 0, 0, "verified (the default load)" },
 		      { BPFVM_PROG_F_TRUSTED, 0, "trusted" },
 		      { BPFVM_PROG_F_TRUSTED, BPFVM_RUN_CHECKED, "trusted+RUN_CHECKED" } };
 	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {

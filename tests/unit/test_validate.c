@@ -269,7 +269,7 @@ static int load(const struct bpf_insn *p, size_t n, bpfvm_env *env, struct bpfvm
 {
 	bpfvm_prog *prog = NULL;
 	memset(err, 0, sizeof(*err));
-	int rc = bpfvm_prog_load(env, p, n, NULL, &prog, err);
+	int rc = bpfvm_prog_load(env, p, n, TU_UNVERIFIED, &prog, err);
 	if (rc == 0)
 		assert_non_null(prog);
 	else
@@ -356,7 +356,7 @@ static void test_size_limit(void **state)
 	assert_non_null(strstr(err.msg, "too large"));
 	p[n - 2] = EXIT;
 	bpfvm_prog *prog = NULL;
-	assert_int_equal(bpfvm_prog_load(env, p, n - 1, NULL, &prog, &err), 0);
+	assert_int_equal(bpfvm_prog_load(env, p, n - 1, TU_UNVERIFIED, &prog, &err), 0);
 	uint64_t r0 = 0;
 	assert_int_equal(bpfvm_prog_run(prog, NULL, &r0, &err), 0);
 	assert_int_equal(r0, 999998); /* slots 1..999998 each add 1 */

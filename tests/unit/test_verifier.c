@@ -332,8 +332,8 @@ static void test_prog_load_flag(void **state)
 	assert_null(p);
 	assert_int_equal(err.insn, 7);
 	assert_non_null(strstr(err.msg, "invalid access to map value, value_size=8 off=4 size=8"));
-	/* without the flag it loads (and runs checked) */
-	po.flags = 0;
+	/* without verification it loads (and runs checked) */
+	po.flags = BPFVM_PROG_F_NO_VERIFY;
 	assert_int_equal(bpfvm_prog_load(env, bad, 10, &po, &p, &err), 0);
 	bpfvm_prog_free(p);
 	/* a good program loads with the flag and runs unchecked */

@@ -90,6 +90,9 @@ int tu_run(const struct bpf_insn *insns, size_t n, const void *mem, size_t mem_l
 	if (!env)
 		return BPFVM_ENOMEM;
 	tu_register_conformance_helpers(env);
+	/* without TRUSTED or VERIFY the tests mean the runtime-checked engines */
+	if (!(prog_flags & (BPFVM_PROG_F_TRUSTED | BPFVM_PROG_F_VERIFY)))
+		prog_flags |= BPFVM_PROG_F_NO_VERIFY;
 	struct bpfvm_prog_opts po = { .sz = sizeof(po), .flags = prog_flags };
 	bpfvm_prog *prog = NULL;
 	int rc = bpfvm_prog_load(env, insns, n, &po, &prog, err);

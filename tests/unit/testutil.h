@@ -11,6 +11,11 @@
 
 #include "bpfvm/bpfvm.h"
 
+/* Load options for the runtime-checked engines (no verifier): the tests
+ * that exercise run-time checks and faults load with these. */
+#define TU_UNVERIFIED (&(const struct bpfvm_prog_opts){ .sz = sizeof(struct bpfvm_prog_opts), \
+							  .flags = BPFVM_PROG_F_NO_VERIFY })
+
 /* Exit status that ctest reports as "skipped" (SKIP_RETURN_CODE). */
 #define TU_SKIP_STATUS 77
 

@@ -262,9 +262,10 @@ static void setup_bpfvm(struct state *s)
 	s->env = bpfvm_env_new();
 	if (!s->env)
 		die("out of memory");
-	struct bpfvm_obj_opts oo = { .sz = sizeof(oo), .prog_flags = BPFVM_PROG_F_TRUSTED | BPFVM_PROG_F_JIT };
+	/* verified at load (the default), so they run unchecked as in the kernel */
+	struct bpfvm_obj_opts oo = { .sz = sizeof(oo), .prog_flags = BPFVM_PROG_F_JIT };
 	if (!bpfvm_jit_available())
-		oo.prog_flags = BPFVM_PROG_F_TRUSTED;
+		oo.prog_flags = 0;
 	if (bpfvm_obj_open(s->env, path, &oo, &s->obj, &err))
 		die("%s: %s", path, bpfvm_error_format(&err, msg, sizeof(msg)));
 	s->prog = bpfvm_obj_prog_by_name(s->obj, s->b->name);

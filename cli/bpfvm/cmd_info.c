@@ -23,9 +23,9 @@ static void usage(void)
 	       "\n"
 	       "Describes an ELF object (clang -target bpf; \"-\" reads stdin): its\n"
 	       "programs (function, section, program type, instruction slots after\n"
-	       "linking, loaded or the reason it was not), its maps (name, type, key and\n"
-	       "value sizes, entries, flags) and the relocations applied (program, slot,\n"
-	       "kind, ELF symbol, what it refers to).\n"
+	       "linking, loaded and verified or the reason it was not), its maps (name,\n"
+	       "type, key and value sizes, entries, flags) and the relocations applied\n"
+	       "(program, slot, kind, ELF symbol, what it refers to).\n"
 	       "\n"
 	       "Options:\n"
 	       "  --json            print one JSON document\n"
@@ -47,7 +47,7 @@ static const char *map_type(uint32_t t, char *buf, size_t len)
 static const char *prog_status(const struct bpfvm_obj_prog_info *pi, int no_load)
 {
 	if (pi->prog)
-		return "loaded";
+		return "loaded (verified)"; /* the loader verifies every program */
 	if (pi->load_msg && pi->load_msg[0])
 		return pi->load_msg;
 	return no_load ? "not loaded (--no-load)" : "not loaded";

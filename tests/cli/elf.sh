@@ -237,7 +237,7 @@ for r in d['relocations']:
         assert r['target'] in maps, r
 EOF
 done
-"$BPFVM" info "$OBJ/globals_subprog.o" >info.txt 2>err && grep -Eq '^  globals_prog +section xdp +type xdp .*loaded$' info.txt &&
+"$BPFVM" info "$OBJ/globals_subprog.o" >info.txt 2>err && grep -Eq '^  globals_prog +section xdp +type xdp .*loaded \(verified\)$' info.txt &&
 	grep -Eq 'map_value +total_bytes +\.bss' info.txt && ok || bad "info text: $(cat info.txt err)"
 expect "info of a non-object" $E_INPUT "offset 0: not an ELF object" "$BPFVM" info "$ASM"
 

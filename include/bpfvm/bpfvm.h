@@ -27,7 +27,7 @@ extern "C" {
 
 #define BPFVM_MAX_INSNS 1000000     /* largest program accepted, in slots */
 #define BPFVM_STACK_SIZE 512        /* bytes of stack per call frame */
-#define BPFVM_MAX_CALL_DEPTH 8      /* nested bpf-to-bpf calls below the entry frame */
+#define BPFVM_MAX_CALL_DEPTH 7      /* nested bpf-to-bpf calls below the entry frame: 8 frames in all, the kernel's MAX_CALL_FRAMES */
 #define BPFVM_DEFAULT_BUDGET 10000000ULL /* instructions a checked run may execute */
 
 enum bpfvm_errcode {

@@ -92,8 +92,9 @@ static const struct opcase call_cases[] = {
 	  P(BPF_MOV64_REG(R6, R10), BPF_CALL_REL(4), BPF_ALU64_REG(BPF_SUB, R0, R6), BPF_JMP_IMM(BPF_JEQ, R0, 0, 1),
 	    BPF_MOV64_IMM(R0, 1), EXIT, BPF_MOV64_REG(R0, R10), EXIT),
 	  .r0 = 1 },
-	{ .name = "local calls nested 8 deep", RECURSE(7), .r0 = 7 },
-	{ .name = "local calls nested 9 deep: BPFVM_ESTACK", RECURSE(8), .rc = BPFVM_ESTACK, .err_insn = 7 },
+	/* 8 frames in all, as the kernel's MAX_CALL_FRAMES: 7 nested calls */
+	{ .name = "local calls nested 7 deep", RECURSE(6), .r0 = 6 },
+	{ .name = "local calls nested 8 deep: BPFVM_ESTACK", RECURSE(7), .rc = BPFVM_ESTACK, .err_insn = 7 },
 	{ .name = "bpfvm_exec_stop inside a subprogram",
 	  P(BPF_CALL_REL(2), BPF_MOV64_IMM(R0, 5), EXIT, BPF_MOV64_IMM(R1, 41), BPF_CALL_HELPER(H_STOP),
 	    BPF_MOV64_IMM(R0, 9), EXIT),

@@ -350,6 +350,13 @@ static int parse_elf(bpfvm_obj *obj, struct bpfvm_error *err)
 	if (eh.e_type != ET_REL)
 		return ldr_err(err, BPFVM_EFORMAT, offsetof(Elf64_Ehdr, e_type),
 			       "e_type %u: not a relocatable object (ET_REL, what clang -c writes)", eh.e_type);
+	/* libelf reads a section header table cut by the end of the file as
+	 * none at all: say what happened (a truncated object) instead */
+	if (eh.e_shnum && eh.e_shentsize &&
+	    (eh.e_shoff > obj->image_len || (obj->image_len - eh.e_shoff) / eh.e_shentsize < eh.e_shnum))
+		return ldr_err(err, BPFVM_EFORMAT, offsetof(Elf64_Ehdr, e_shoff),
+			       "truncated object: its %u section headers at offset %llu end past the end of the file (%zu bytes)",
+			       eh.e_shnum, (unsigned long long)eh.e_shoff, obj->image_len);
 	size_t shnum = 0, shstrndx = 0;
 	if (elf_getshdrnum(obj->elf, &shnum) != 0 || elf_getshdrstrndx(obj->elf, &shstrndx) != 0)
 		return ldr_err(err, BPFVM_EFORMAT, offsetof(Elf64_Ehdr, e_shoff), "unreadable section headers (%s)",

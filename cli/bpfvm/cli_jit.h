@@ -35,6 +35,7 @@ struct cli_disasm_jit_cfg {
 	int helpers;      /* enum cli_helpers */
 	const struct bpfvm_asm_map *maps; /* --map, in order */
 	size_t nmaps;
+	const char *want; /* ELF objects: --program NAME, or NULL for all */
 };
 
 /* Loads the program file in (with its maps and helper set, as `bpfvm run`

@@ -33,6 +33,7 @@ static void usage(void)
 	       "       bpfvm disasm OBJ.o [--program NAME] [--syntax llvm|ubpf]\n"
 	       "       bpfvm disasm --jit FILE [--checked] [--no-bytes] [--type TYPE]\n"
 	       "                    [--helpers SET] [--map SPEC] [--syntax ...] [--format ...]\n"
+	       "       bpfvm disasm --jit OBJ.o [--program NAME] [--checked] [--no-bytes]\n"
 	       "\n"
 	       "Prints FILE (\"-\" reads stdin) one instruction per line, prefixed by its\n"
 	       "slot index as llvm-objdump does; lddw spans two slots. Slots that are not\n"
@@ -48,6 +49,8 @@ static void usage(void)
 	       "trampoline, then each eBPF instruction followed by its native instructions\n"
 	       "(tab, offset in the image, bytes, Intel syntax), then the shared slow paths\n"
 	       "and stubs. Branch targets are named <insn N>, <entry+0x..> or <stubs+0x..>.\n"
+	       "ELF objects: each program (or --program NAME) after 'program NAME (section\n"
+	       "S):'.\n"
 	       "\n"
 	       "Options:\n"
 	       "  --syntax SYNTAX   llvm (default: r0 = *(u32 *)(r1 + 4)) or ubpf\n"
@@ -127,6 +130,7 @@ int cli_cmd_disasm(int argc, char **argv)
 		jc.format = format;
 		jc.syntax = syntax;
 		jc.maps = maps;
+		jc.want = want;
 		rc = cli_disasm_jit(in, &jc);
 		free(maps);
 		return rc;

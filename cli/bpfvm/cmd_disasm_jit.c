@@ -23,6 +23,7 @@
 #include <capstone/capstone.h>
 #endif
 
+#include "cli_elf.h"
 #include "cli_jit.h"
 #include "cli_maps.h"
 #include "cli_run.h"
@@ -223,6 +224,63 @@ int cli_jit_listing(FILE *out, const char *file, const bpfvm_prog *prog, const s
 	return 0;
 }
 
+/* ELF objects: every program (or --program NAME), each after a line naming
+ * it, with the object's maps named after lddw. */
+static int disasm_jit_elf(const char *in, const char *name, const struct cli_disasm_jit_cfg *cfg)
+{
+	bpfvm_env *env = bpfvm_env_new();
+	if (!env) {
+		cli_error(name, NULL, "out of memory");
+		return CLI_EXIT_INPUT;
+	}
+	bpfvm_obj *obj = NULL;
+	struct bpfvm_asm_map *names = NULL;
+	uint32_t flags = BPFVM_PROG_F_JIT | (cfg->checked ? BPFVM_PROG_F_NO_VERIFY : BPFVM_PROG_F_TRUSTED);
+	int rc = cli_elf_open(in, env, BPFVM_OBJ_F_KEEP_GOING, flags, &obj);
+	if (rc)
+		goto out;
+	size_t nmaps = bpfvm_obj_map_count(obj), first = 0, last = bpfvm_obj_prog_count(obj);
+	names = calloc(nmaps + 1, sizeof(*names));
+	if (!names) {
+		cli_error(name, NULL, "out of memory");
+		rc = CLI_EXIT_INPUT;
+		goto out;
+	}
+	for (size_t i = 0; i < nmaps; i++)
+		snprintf(names[i].name, sizeof(names[i].name), "%s", bpfvm_obj_map(obj, i)->env_name);
+	if (cfg->want) {
+		if ((rc = cli_elf_pick(name, obj, cfg->want, &first)))
+			goto out;
+		last = first + 1;
+	}
+	for (size_t i = first; i < last; i++) {
+		const struct bpfvm_obj_prog_info *pi = bpfvm_obj_prog(obj, i);
+		if (!pi->prog) {
+			fflush(stdout);
+			cli_error(name, NULL, "program %s (section %s): %s", pi->name, pi->section,
+				  pi->load_msg && pi->load_msg[0] ? pi->load_msg : "not loaded");
+			rc = pi->load_error ? cli_exit_for(pi->load_error, 1) : CLI_EXIT_PROG;
+			goto out;
+		}
+		printf("%sprogram %s (section %s):\n", i > first ? "\n" : "", pi->name, pi->section);
+		struct cli_jit_listing_opts lo = {
+			.syntax = cfg->syntax, .checked = cfg->checked, .bytes = cfg->bytes, .maps = names, .nmaps = nmaps,
+		};
+		if ((rc = cli_jit_listing(stdout, name, pi->prog, &lo)))
+			goto out;
+	}
+	if (fflush(stdout) != 0) {
+		cli_error("<stdout>", NULL, "write error");
+		rc = CLI_EXIT_INPUT;
+	}
+out:
+	free(names);
+	if (obj)
+		bpfvm_obj_close(obj);
+	bpfvm_env_free(env);
+	return rc;
+}
+
 int cli_disasm_jit(const char *in, const struct cli_disasm_jit_cfg *cfg)
 {
 	if (!bpfvm_jit_available()) {
@@ -230,6 +288,17 @@ int cli_disasm_jit(const char *in, const struct cli_disasm_jit_cfg *cfg)
 		return CLI_EXIT_UNSUPP;
 	}
 	const char *name = strcmp(in, "-") == 0 ? "<stdin>" : in;
+	if (cli_elf_is_object(in, cfg->format)) {
+		const char *why = cfg->have_type ? "--type cannot be used with ELF objects (the program's section gives its type)"
+				  : cfg->nmaps ? "--map cannot be used with ELF objects (they declare their own maps)"
+				  : cfg->helpers == CLI_HELPERS_CONFORMANCE ? "--helpers conformance cannot be used with ELF objects"
+									    : NULL;
+		if (why)
+			return cli_usage_error("disasm", "%s", why);
+		return disasm_jit_elf(in, name, cfg);
+	}
+	if (cfg->want)
+		return cli_usage_error("disasm", "--program needs an ELF object");
 	struct cli_program pf;
 	int rc = cli_load_program(in, cfg->format, BPFVM_SYNTAX_AUTO, cfg->maps, cfg->nmaps, &pf);
 	if (rc)

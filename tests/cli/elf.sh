@@ -241,6 +241,26 @@ done
 	grep -Eq 'map_value +total_bytes +\.bss' info.txt && ok || bad "info text: $(cat info.txt err)"
 expect "info of a non-object" $E_INPUT "offset 0: not an ELF object" "$BPFVM" info "$ASM"
 
+# ---- disasm --jit of objects: every program, both images, map names ----
+if "$BPFVM" disasm --jit "$ASM" >/dev/null 2>&1; then
+	"$BPFVM" disasm --jit "$OBJ/tail_call.o" --no-bytes >jit.txt 2>err
+	nprog=$(grep -c '^program ' jit.txt)
+	nhdr=$(grep -c '^; .*: x86-64 code of the trusted image' jit.txt)
+	[ $? -le 1 ] && [ "$nprog" -eq 4 ] && [ "$nhdr" -eq 4 ] && grep -q '# map jmp_table$' jit.txt && [ ! -s err ] && ok ||
+		bad "disasm --jit tail_call.o: $nprog programs, $nhdr trusted listings: $(head -c 300 err)"
+	"$BPFVM" disasm --jit "$OBJ/xdp_count.o" --program xdp_count_prog --checked >jit.txt 2>err &&
+		[ "$(grep -c '^program ' jit.txt)" -eq 1 ] && grep -q 'runtime-checked image' jit.txt && ok ||
+		bad "disasm --jit --program --checked: $(head -c 300 err)"
+	expect "disasm --jit OBJ --type" $E_USAGE "^bpfvm: disasm: --type cannot be used with ELF objects" \
+		"$BPFVM" disasm --jit "$OBJ/xdp_count.o" --type xdp
+	expect "disasm --jit OBJ --program nosuch" $E_USAGE "no program or section 'nosuch'" \
+		"$BPFVM" disasm --jit "$OBJ/xdp_count.o" --program nosuch
+	expect "disasm --jit PROG.s --program" $E_USAGE "^bpfvm: disasm: --program needs an ELF object" \
+		"$BPFVM" disasm --jit "$ASM" --program x
+else
+	echo "note: no JIT on this host: disasm --jit of objects not checked"
+fi
+
 # ---- disasm: per-function instruction lines against llvm-objdump ----
 # funcs FILE: "FUNCTION LINES" for the first listing of each function
 ours() { awk '/^program / { f = "" } /^<[^>]+>:$/ { f = substr($0, 2, length($0) - 3); if (f in seen) f = ""; seen[f] = 1; next }

@@ -267,6 +267,12 @@ void bpfvm_map_get_info(const bpfvm_map *map, struct bpfvm_map_info *info);
  * kernel. Queue and stack maps take key NULL: update pushes, lookup peeks,
  * lookup_and_delete pops. */
 int bpfvm_map_lookup(bpfvm_map *map, const void *key, void *value);
+/* As BPF_MAP_FREEZE: from now on the host cannot write the map (update,
+ * delete, lookup_and_delete give -EPERM); -EBUSY when it is frozen already.
+ * A frozen map that programs may not write (BPF_F_RDONLY_PROG) is constant:
+ * the verifier reads its bytes as known values, as the kernel does (the
+ * ELF loader freezes .rodata, as libbpf does). */
+int bpfvm_map_freeze(bpfvm_map *map);
 int bpfvm_map_update(bpfvm_map *map, const void *key, const void *value, uint64_t flags);
 int bpfvm_map_delete(bpfvm_map *map, const void *key);
 int bpfvm_map_lookup_and_delete(bpfvm_map *map, const void *key, void *value);
@@ -505,8 +511,11 @@ int bpfvm_verify(bpfvm_env *env, const struct bpf_insn *insns, size_t n, const s
  * CO-RE relocations against struct __sk_buff and struct xdp_md resolve to
  * the layouts bpfvm gives programs; other types resolve to the object's own
  * BTF (the layout the object was compiled against), unless
- * BPFVM_OBJ_F_STRICT_CORE. Unlike libbpf, .rodata is not frozen: the host
- * may change it (bpfvm_map_update) before running the programs.
+ * BPFVM_OBJ_F_STRICT_CORE. As libbpf does, the loader freezes .rodata
+ * (bpfvm_map_freeze) before it loads the programs, so the verifier reads
+ * its values as constants; to give globals other values, open with
+ * BPFVM_OBJ_F_DEFER_LOAD, write bpfvm_obj_map_initial_value(), then
+ * bpfvm_obj_load() (libbpf's open / set / load).
  *
  * Malformed objects (not ELF, not EM_BPF, truncated, bad section or symbol
  * indices, relocations of missing symbols, garbage BTF ...) give
@@ -529,6 +538,9 @@ enum bpfvm_obj_flags {
 	/* Programs in sections that name no program type load as raw programs
 	 * (BPFVM_PROG_TYPE_RAW: r1 = memory, r2 = its length). */
 	BPFVM_OBJ_F_RAW_UNKNOWN = 1u << 3,
+	/* Open and link, but create the maps and load the programs only in
+	 * bpfvm_obj_load(), so that global data may be changed first. */
+	BPFVM_OBJ_F_DEFER_LOAD = 1u << 4,
 };
 
 struct bpfvm_obj_opts {
@@ -552,6 +564,17 @@ int bpfvm_obj_open_mem(bpfvm_env *env, const void *data, size_t len, const struc
 		       bpfvm_obj **out, struct bpfvm_error *err);
 /* Frees the object's programs and removes its maps from env. */
 void bpfvm_obj_close(bpfvm_obj *obj);
+/* For objects opened with BPFVM_OBJ_F_DEFER_LOAD: creates the maps with
+ * their initial values, freezes .rodata and loads (verifies) the programs,
+ * as bpfvm_obj_open does without the flag. BPFVM_EINVAL when the object was
+ * loaded already or opened with BPFVM_OBJ_F_NO_LOAD. On failure nothing is
+ * left in env (the object can only be closed). */
+int bpfvm_obj_load(bpfvm_obj *obj, struct bpfvm_error *err);
+/* Before bpfvm_obj_load: the initial value of a global data map (.data,
+ * .rodata, .bss and their .* variants, by name as bpfvm_obj_map_by_name
+ * takes it), writable, and its size in *size; NULL for other maps, unknown
+ * names and loaded objects. */
+void *bpfvm_obj_map_initial_value(bpfvm_obj *obj, const char *name, size_t *size);
 
 const char *bpfvm_obj_name(const bpfvm_obj *obj);
 /* The "license" section's text ("" when there is none). */

@@ -465,6 +465,9 @@ int ldr_maps_create(bpfvm_obj *obj, struct bpfvm_error *err)
 				return ldr_err(err, BPFVM_EFORMAT, where, "map '%s': cannot store its initial value: %s", in->name,
 					       strerror(-rc));
 		}
+		/* libbpf freezes .rodata: its values are constants to the verifier */
+		if (in->kind == BPFVM_OBJ_MAP_RODATA)
+			bpfvm_map_freeze(in->map);
 	}
 	return 0;
 }

@@ -546,6 +546,60 @@ static int load_progs(bpfvm_obj *obj, struct bpfvm_error *err)
 	return 0;
 }
 
+/* Maps, initial values, frozen .rodata, programs, prog_array slots. */
+static int load_obj(bpfvm_obj *obj, struct bpfvm_error *err)
+{
+	int rc = ldr_maps_create(obj, err);
+	rc = rc ? rc : load_progs(obj, err);
+	rc = rc ? rc : ldr_maps_fill_slots(obj, err);
+	obj->loaded = 1;
+	return rc;
+}
+
+int bpfvm_obj_load(bpfvm_obj *obj, struct bpfvm_error *err)
+{
+	if (!obj || obj->loaded || (obj->flags & BPFVM_OBJ_F_NO_LOAD) || !obj->env)
+		return ldr_err(err, BPFVM_EINVAL, -1,
+			       obj && obj->loaded ? "the object is loaded already"
+						 : "the object was opened without loading (BPFVM_OBJ_F_NO_LOAD)");
+	int rc = load_obj(obj, err);
+	if (rc) {
+		/* back to nothing in env: the programs, then the maps */
+		for (size_t i = 0; i < obj->nprogs; i++) {
+			bpfvm_prog_free(obj->progs[i].prog);
+			obj->progs[i].prog = NULL;
+		}
+		ldr_maps_destroy(obj);
+	}
+	return rc;
+}
+
+void *bpfvm_obj_map_initial_value(bpfvm_obj *obj, const char *name, size_t *size)
+{
+	if (!obj || !name || obj->loaded)
+		return NULL;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < obj->nmaps; i++) {
+			struct ldr_map *m = &obj->maps[i];
+			const char *n = pass ? m->info.env_name : m->info.name;
+			int global = m->info.kind == BPFVM_OBJ_MAP_DATA || m->info.kind == BPFVM_OBJ_MAP_RODATA ||
+				     m->info.kind == BPFVM_OBJ_MAP_BSS;
+			if (!global || !n || strcmp(n, name) != 0)
+				continue;
+			if (!m->init) { /* .bss: zeroes until now */
+				m->init = ldr_alloc(obj, m->info.value_size ? m->info.value_size : 1);
+				if (!m->init)
+					return NULL;
+				memset(m->init, 0, m->info.value_size);
+				m->init_len = m->info.value_size;
+			}
+			if (size)
+				*size = m->init_len;
+			return m->init;
+		}
+	return NULL;
+}
+
 /* ---- open and close ---- */
 
 static void release_open_state(bpfvm_obj *obj)
@@ -632,11 +686,8 @@ static int open_image(bpfvm_env *env, uint8_t *image, size_t len, const char *pa
 	rc = rc ? rc : init_progs(obj, err);
 	for (size_t i = 0; !rc && i < obj->nprogs; i++)
 		rc = ldr_link_prog(obj, i, err);
-	if (!rc && !(obj->flags & BPFVM_OBJ_F_NO_LOAD)) {
-		rc = ldr_maps_create(obj, err);
-		rc = rc ? rc : load_progs(obj, err);
-		rc = rc ? rc : ldr_maps_fill_slots(obj, err);
-	}
+	if (!rc && !(obj->flags & (BPFVM_OBJ_F_NO_LOAD | BPFVM_OBJ_F_DEFER_LOAD)))
+		rc = load_obj(obj, err);
 	if (rc) {
 		bpfvm_obj_close(obj);
 		return rc;

@@ -121,6 +121,7 @@ struct bpfvm_obj {
 	const char *name, *license;
 	uint32_t kversion;
 	uint32_t flags, prog_flags;
+	int loaded;                       /* maps created, programs loaded */
 	struct ldr_arena_block *arena;
 
 	/* open time only: released when bpfvm_obj_open returns */

@@ -26,28 +26,92 @@ static void mark_reg32_known(struct vf_reg *r, uint32_t v)
 	r->u32_min = r->u32_max = v;
 }
 
-static void update_reg32_bounds(struct vf_reg *r)
+/* The rules that are the same at both widths are written once, for the
+ * fields of one width: W is 32 or 64, ST/UT its signed and unsigned types,
+ * SMIN..UMAX the register's bounds of that width, S_MIN/S_MAX/U_MAX the
+ * type's limits, SUB(t) the part of a tnum that width sees. */
+#define VF_W32 32, int32_t, uint32_t, s32_min, s32_max, u32_min, u32_max, INT32_MIN, INT32_MAX, UINT32_MAX, tnum_subreg
+#define VF_W64 64, int64_t, uint64_t, smin, smax, umin, umax, INT64_MIN, INT64_MAX, UINT64_MAX, tnum_whole
+#define VF_WIDTH(gen, w) gen(w)
+#define tnum_whole(t) (t)
+
+/* The bounds the known bits imply. */
+#define GEN_UPDATE_BOUNDS(W, ST, UT, SMIN, SMAX, UMIN, UMAX, S_MIN, S_MAX, U_MAX, SUB)               \
+	static void update_reg##W##_bounds(struct vf_reg *r)                                            \
+	{                                                                                             \
+		struct tnum t = SUB(r->var_off);                                                      \
+		r->SMIN = MAX(r->SMIN, (ST)(UT)(t.value | (t.mask & ((UT)1 << (W - 1)))));           \
+		r->SMAX = MIN(r->SMAX, (ST)(UT)(t.value | (t.mask & ~((UT)1 << (W - 1)))));          \
+		r->UMIN = MAX(r->UMIN, (UT)t.value);                                                  \
+		r->UMAX = MIN(r->UMAX, (UT)(t.value | t.mask));                                       \
+	}
+VF_WIDTH(GEN_UPDATE_BOUNDS, VF_W32)
+VF_WIDTH(GEN_UPDATE_BOUNDS, VF_W64)
+
+/* The value only, not the identity: Linux's ___mark_reg_known. */
+static void set_known(struct vf_reg *r, uint64_t v)
 {
-	struct tnum t = tnum_subreg(r->var_off);
-	r->s32_min = MAX(r->s32_min, (int32_t)(uint32_t)(t.value | (t.mask & 0x80000000u)));
-	r->s32_max = MIN(r->s32_max, (int32_t)(uint32_t)(t.value | (t.mask & 0x7fffffffu)));
-	r->u32_min = MAX(r->u32_min, (uint32_t)t.value);
-	r->u32_max = MIN(r->u32_max, (uint32_t)(t.value | t.mask));
+	r->var_off = tnum_const(v);
+	r->smin = r->smax = (int64_t)v;
+	r->umin = r->umax = v;
+	r->s32_min = r->s32_max = (int32_t)(uint32_t)v;
+	r->u32_min = r->u32_max = (uint32_t)v;
 }
 
-static void update_reg64_bounds(struct vf_reg *r)
+/* When the unsigned range and the tnum have one value in common, the
+ * register is that value (Linux 6.18 does this in __update_reg64_bounds;
+ * measured: a program that needs it is accepted by the kernel). Linux
+ * applies it to contradictory bounds too, where it makes a constant of a
+ * branch that cannot happen and goes on exploring it; so does bpfvm, to
+ * give the kernel's verdicts. */
+static void single_value64(struct vf_reg *r)
 {
-	r->smin = MAX(r->smin, (int64_t)(r->var_off.value | (r->var_off.mask & (1ULL << 63))));
-	r->smax = MIN(r->smax, (int64_t)(r->var_off.value | (r->var_off.mask & ~(1ULL << 63))));
-	r->umin = MAX(r->umin, r->var_off.value);
-	r->umax = MIN(r->umax, r->var_off.value | r->var_off.mask);
+	struct tnum t = r->var_off;
+	uint64_t tmax = t.value | t.mask;
+	uint64_t next = vf_tnum_step(t, r->umin);
+	bool umin_in = (r->umin & ~t.mask) == t.value;
+	if (umin_in && next > r->umax)
+		set_known(r, r->umin);
+	else if (!umin_in && next == tmax)
+		set_known(r, tmax);
+	else if (!umin_in && next <= r->umax && vf_tnum_step(t, next) > r->umax)
+		set_known(r, next);
 }
 
 static void update_reg_bounds(struct vf_reg *r)
 {
 	update_reg32_bounds(r);
 	update_reg64_bounds(r);
+	single_value64(r);
 }
+
+/* The signed and the unsigned range of one width narrow each other. */
+#define GEN_DEDUCE_SIGN(W, ST, UT, SMIN, SMAX, UMIN, UMAX, S_MIN, S_MAX, U_MAX, SUB)                 \
+	static void deduce_sign##W(struct vf_reg *r)                                                  \
+	{                                                                                             \
+		if ((ST)r->UMIN <= (ST)r->UMAX) {                                                     \
+			r->SMIN = MAX(r->SMIN, (ST)r->UMIN);                                          \
+			r->SMAX = MIN(r->SMAX, (ST)r->UMAX);                                          \
+		}                                                                                     \
+		if ((UT)r->SMIN <= (UT)r->SMAX) {                                                     \
+			r->UMIN = MAX(r->UMIN, (UT)r->SMIN);                                          \
+			r->UMAX = MIN(r->UMAX, (UT)r->SMAX);                                          \
+		} else if (r->UMAX < (UT)r->SMIN) {                                                   \
+			/* the signed range wraps around the unsigned domain and    \
+			 * the unsigned range meets only its non-negative piece     \
+			 * [0, smax] (the comparisons are unsigned: the kernel's    \
+			 * signed ones go wrong when the unsigned range reaches     \
+			 * into the other half) */                                  \
+			r->SMIN = (ST)r->UMIN;                                                        \
+			r->SMAX = (ST)MIN((UT)r->SMAX, r->UMAX);                                      \
+		} else if ((UT)r->SMAX < r->UMIN) {                                                   \
+			/* ... or only its negative piece [smin, -1] */                                \
+			r->SMAX = (ST)r->UMAX;                                                        \
+			r->SMIN = (ST)MAX((UT)r->SMIN, r->UMIN);                                      \
+		}                                                                                     \
+	}
+VF_WIDTH(GEN_DEDUCE_SIGN, VF_W32)
+VF_WIDTH(GEN_DEDUCE_SIGN, VF_W64)
 
 static void deduce32(struct vf_reg *r)
 {
@@ -81,49 +145,7 @@ static void deduce32(struct vf_reg *r)
 		r->s32_min = MAX(r->s32_min, (int32_t)r->smin);
 		r->s32_max = MIN(r->s32_max, (int32_t)r->smax);
 	}
-	if ((int32_t)r->u32_min <= (int32_t)r->u32_max) {
-		r->s32_min = MAX(r->s32_min, (int32_t)r->u32_min);
-		r->s32_max = MIN(r->s32_max, (int32_t)r->u32_max);
-	}
-	if ((uint32_t)r->s32_min <= (uint32_t)r->s32_max) {
-		r->u32_min = MAX(r->u32_min, (uint32_t)r->s32_min);
-		r->u32_max = MIN(r->u32_max, (uint32_t)r->s32_max);
-	} else if (r->u32_max < (uint32_t)r->s32_min) {
-		/* the s32 range wraps; the u32 range meets only its
-		 * non-negative piece [0, s32_max] */
-		r->s32_min = (int32_t)r->u32_min;
-		r->s32_max = (int32_t)MIN((uint32_t)r->s32_max, r->u32_max);
-	} else if ((uint32_t)r->s32_max < r->u32_min) {
-		/* ... or only its negative piece [s32_min, -1] */
-		r->s32_max = (int32_t)r->u32_max;
-		r->s32_min = (int32_t)MAX((uint32_t)r->s32_min, r->u32_min);
-	}
-}
-
-static void deduce64(struct vf_reg *r)
-{
-	if ((int64_t)r->umin <= (int64_t)r->umax) {
-		r->smin = MAX(r->smin, (int64_t)r->umin);
-		r->smax = MIN(r->smax, (int64_t)r->umax);
-	}
-	if ((uint64_t)r->smin <= (uint64_t)r->smax) {
-		r->umin = MAX(r->umin, (uint64_t)r->smin);
-		r->umax = MIN(r->umax, (uint64_t)r->smax);
-	} else {
-		/* the signed range wraps around the unsigned domain: the
-		 * unsigned range may sit in one of its two pieces */
-		/* (the comparisons are unsigned: the kernel's signed ones go
-		 * wrong when the unsigned range reaches into the other half) */
-		if (r->umax < (uint64_t)r->smin) {
-			/* only the non-negative piece [0, smax] */
-			r->smin = (int64_t)r->umin;
-			r->smax = (int64_t)MIN((uint64_t)r->smax, r->umax);
-		} else if ((uint64_t)r->smax < r->umin) {
-			/* only the negative piece [smin, -1] */
-			r->smax = (int64_t)r->umax;
-			r->smin = (int64_t)MAX((uint64_t)r->smin, r->umin);
-		}
-	}
+	deduce_sign32(r);
 }
 
 static void deduce_mixed(struct vf_reg *r)
@@ -149,7 +171,7 @@ static void deduce_mixed(struct vf_reg *r)
 static void deduce(struct vf_reg *r)
 {
 	deduce32(r);
-	deduce64(r);
+	deduce_sign64(r);
 	deduce_mixed(r);
 }
 
@@ -306,236 +328,120 @@ void vf_coerce_subreg_to_size_sx(struct vf_reg *r, int size)
 
 /* ---- ALU ranges ---- */
 
-static void add32(struct vf_reg *d, const struct vf_reg *s)
-{
-	int32_t smin, smax;
-	if (__builtin_add_overflow(d->s32_min, s->s32_min, &smin) ||
-	    __builtin_add_overflow(d->s32_max, s->s32_max, &smax)) {
-		d->s32_min = INT32_MIN;
-		d->s32_max = INT32_MAX;
-	} else {
-		d->s32_min = smin;
-		d->s32_max = smax;
+/* d += s or d -= s (sub), d *= s: the ranges (a range whose ends wrap
+ * differently gives up). */
+#define GEN_ADD_SUB_MUL(W, ST, UT, SMIN, SMAX, UMIN, UMAX, S_MIN, S_MAX, U_MAX, SUB)                 \
+	static void add_sub##W(struct vf_reg *d, const struct vf_reg *s, bool sub)                    \
+	{                                                                                             \
+		ST smin, smax;                                                                        \
+		bool sover = sub ? __builtin_sub_overflow(d->SMIN, s->SMAX, &smin) ||                 \
+					   __builtin_sub_overflow(d->SMAX, s->SMIN, &smax)                    \
+				 : __builtin_add_overflow(d->SMIN, s->SMIN, &smin) ||                 \
+					   __builtin_add_overflow(d->SMAX, s->SMAX, &smax);                   \
+		if (sover) {                                                                          \
+			d->SMIN = S_MIN;                                                              \
+			d->SMAX = S_MAX;                                                              \
+		} else {                                                                              \
+			d->SMIN = smin;                                                               \
+			d->SMAX = smax;                                                               \
+		}                                                                                     \
+		UT umin, umax;                                                                        \
+		bool olo = sub ? __builtin_sub_overflow(d->UMIN, s->UMAX, &umin)                      \
+			       : __builtin_add_overflow(d->UMIN, s->UMIN, &umin);                     \
+		bool ohi = sub ? __builtin_sub_overflow(d->UMAX, s->UMIN, &umax)                      \
+			       : __builtin_add_overflow(d->UMAX, s->UMAX, &umax);                     \
+		if (sub ? olo && !ohi : !olo && ohi) {                                                \
+			d->UMIN = 0;                                                                  \
+			d->UMAX = U_MAX;                                                              \
+		} else {                                                                              \
+			d->UMIN = umin;                                                               \
+			d->UMAX = umax;                                                               \
+		}                                                                                     \
+	}                                                                                             \
+	static void mul##W(struct vf_reg *d, const struct vf_reg *s)                                  \
+	{                                                                                             \
+		UT umin, umax;                                                                        \
+		if (__builtin_mul_overflow(d->UMAX, s->UMAX, &umax) ||                                \
+		    __builtin_mul_overflow(d->UMIN, s->UMIN, &umin)) {                                \
+			d->UMIN = 0;                                                                  \
+			d->UMAX = U_MAX;                                                              \
+		} else {                                                                              \
+			d->UMIN = umin;                                                               \
+			d->UMAX = umax;                                                               \
+		}                                                                                     \
+		ST p[4];                                                                              \
+		if (__builtin_mul_overflow(d->SMIN, s->SMIN, &p[0]) ||                                \
+		    __builtin_mul_overflow(d->SMIN, s->SMAX, &p[1]) ||                                \
+		    __builtin_mul_overflow(d->SMAX, s->SMIN, &p[2]) ||                                \
+		    __builtin_mul_overflow(d->SMAX, s->SMAX, &p[3])) {                                \
+			d->SMIN = S_MIN;                                                              \
+			d->SMAX = S_MAX;                                                              \
+		} else {                                                                              \
+			d->SMIN = MIN(MIN(p[0], p[1]), MIN(p[2], p[3]));                              \
+			d->SMAX = MAX(MAX(p[0], p[1]), MAX(p[2], p[3]));                              \
+		}                                                                                     \
 	}
-	uint32_t umin, umax;
-	bool omin = __builtin_add_overflow(d->u32_min, s->u32_min, &umin);
-	bool omax = __builtin_add_overflow(d->u32_max, s->u32_max, &umax);
-	if (!omin && omax) {
-		d->u32_min = 0;
-		d->u32_max = UINT32_MAX;
-	} else {
-		d->u32_min = umin;
-		d->u32_max = umax;
-	}
-}
+VF_WIDTH(GEN_ADD_SUB_MUL, VF_W32)
+VF_WIDTH(GEN_ADD_SUB_MUL, VF_W64)
 
-static void add64(struct vf_reg *d, const struct vf_reg *s)
-{
-	int64_t smin, smax;
-	if (__builtin_add_overflow(d->smin, s->smin, &smin) || __builtin_add_overflow(d->smax, s->smax, &smax)) {
-		d->smin = INT64_MIN;
-		d->smax = INT64_MAX;
-	} else {
-		d->smin = smin;
-		d->smax = smax;
-	}
-	uint64_t umin, umax;
-	bool omin = __builtin_add_overflow(d->umin, s->umin, &umin);
-	bool omax = __builtin_add_overflow(d->umax, s->umax, &umax);
-	if (!omin && omax) {
-		d->umin = 0;
-		d->umax = UINT64_MAX;
-	} else {
-		d->umin = umin;
-		d->umax = umax;
-	}
-}
+/* The width's hooks for the bitwise operations: a known result, and what
+ * follows (the 64-bit rules refresh both widths from the tnum). */
+static void mark_known32(struct vf_reg *r, uint64_t v) { mark_reg32_known(r, (uint32_t)v); }
+static void mark_known64(struct vf_reg *r, uint64_t v) { vf_mark_known(r, v); }
+static void after_bitwise32(struct vf_reg *r) { (void)r; }
+static void after_bitwise64(struct vf_reg *r) { update_reg_bounds(r); }
 
-static void sub32(struct vf_reg *d, const struct vf_reg *s)
-{
-	int32_t smin, smax;
-	if (__builtin_sub_overflow(d->s32_min, s->s32_max, &smin) ||
-	    __builtin_sub_overflow(d->s32_max, s->s32_min, &smax)) {
-		d->s32_min = INT32_MIN;
-		d->s32_max = INT32_MAX;
-	} else {
-		d->s32_min = smin;
-		d->s32_max = smax;
+/* The signed bounds from the unsigned ones when these do not cross the
+ * sign bit; and, or, xor (d->var_off already holds the result's tnum). */
+#define GEN_BITWISE(W, ST, UT, SMIN, SMAX, UMIN, UMAX, S_MIN, S_MAX, U_MAX, SUB)                     \
+	static void s##W##_from_u##W(struct vf_reg *d)                                                \
+	{                                                                                             \
+		if ((ST)d->UMIN <= (ST)d->UMAX) {                                                     \
+			d->SMIN = (ST)d->UMIN;                                                        \
+			d->SMAX = (ST)d->UMAX;                                                        \
+		} else {                                                                              \
+			d->SMIN = S_MIN;                                                              \
+			d->SMAX = S_MAX;                                                              \
+		}                                                                                     \
+	}                                                                                             \
+	static void and##W(struct vf_reg *d, const struct vf_reg *s, bool src_known, bool dst_known)  \
+	{                                                                                             \
+		struct tnum t = SUB(d->var_off);                                                      \
+		if (src_known && dst_known) {                                                         \
+			mark_known##W(d, t.value);                                                    \
+			return;                                                                       \
+		}                                                                                     \
+		d->UMIN = (UT)t.value;                                                                \
+		d->UMAX = MIN(d->UMAX, s->UMAX);                                                      \
+		s##W##_from_u##W(d);                                                                  \
+		after_bitwise##W(d);                                                                  \
+	}                                                                                             \
+	static void or##W(struct vf_reg *d, const struct vf_reg *s, bool src_known, bool dst_known)   \
+	{                                                                                             \
+		struct tnum t = SUB(d->var_off);                                                      \
+		if (src_known && dst_known) {                                                         \
+			mark_known##W(d, t.value);                                                    \
+			return;                                                                       \
+		}                                                                                     \
+		d->UMIN = MAX(d->UMIN, s->UMIN);                                                      \
+		d->UMAX = (UT)(t.value | t.mask);                                                     \
+		s##W##_from_u##W(d);                                                                  \
+		after_bitwise##W(d);                                                                  \
+	}                                                                                             \
+	static void xor##W(struct vf_reg *d, bool src_known, bool dst_known)                          \
+	{                                                                                             \
+		struct tnum t = SUB(d->var_off);                                                      \
+		if (src_known && dst_known) {                                                         \
+			mark_known##W(d, t.value);                                                    \
+			return;                                                                       \
+		}                                                                                     \
+		d->UMIN = (UT)t.value;                                                                \
+		d->UMAX = (UT)(t.value | t.mask);                                                     \
+		s##W##_from_u##W(d);                                                                  \
+		after_bitwise##W(d);                                                                  \
 	}
-	uint32_t umin, umax;
-	bool umin_under = __builtin_sub_overflow(d->u32_min, s->u32_max, &umin);
-	bool umax_under = __builtin_sub_overflow(d->u32_max, s->u32_min, &umax);
-	if (umin_under && !umax_under) {
-		d->u32_min = 0;
-		d->u32_max = UINT32_MAX;
-	} else {
-		d->u32_min = umin;
-		d->u32_max = umax;
-	}
-}
-
-static void sub64(struct vf_reg *d, const struct vf_reg *s)
-{
-	int64_t smin, smax;
-	if (__builtin_sub_overflow(d->smin, s->smax, &smin) || __builtin_sub_overflow(d->smax, s->smin, &smax)) {
-		d->smin = INT64_MIN;
-		d->smax = INT64_MAX;
-	} else {
-		d->smin = smin;
-		d->smax = smax;
-	}
-	uint64_t umin, umax;
-	bool umin_under = __builtin_sub_overflow(d->umin, s->umax, &umin);
-	bool umax_under = __builtin_sub_overflow(d->umax, s->umin, &umax);
-	if (umin_under && !umax_under) {
-		d->umin = 0;
-		d->umax = UINT64_MAX;
-	} else {
-		d->umin = umin;
-		d->umax = umax;
-	}
-}
-
-static void mul32(struct vf_reg *d, const struct vf_reg *s)
-{
-	uint32_t umin, umax;
-	if (__builtin_mul_overflow(d->u32_max, s->u32_max, &umax) ||
-	    __builtin_mul_overflow(d->u32_min, s->u32_min, &umin)) {
-		d->u32_min = 0;
-		d->u32_max = UINT32_MAX;
-	} else {
-		d->u32_min = umin;
-		d->u32_max = umax;
-	}
-	int32_t p[4];
-	if (__builtin_mul_overflow(d->s32_min, s->s32_min, &p[0]) ||
-	    __builtin_mul_overflow(d->s32_min, s->s32_max, &p[1]) ||
-	    __builtin_mul_overflow(d->s32_max, s->s32_min, &p[2]) ||
-	    __builtin_mul_overflow(d->s32_max, s->s32_max, &p[3])) {
-		d->s32_min = INT32_MIN;
-		d->s32_max = INT32_MAX;
-	} else {
-		d->s32_min = MIN(MIN(p[0], p[1]), MIN(p[2], p[3]));
-		d->s32_max = MAX(MAX(p[0], p[1]), MAX(p[2], p[3]));
-	}
-}
-
-static void mul64(struct vf_reg *d, const struct vf_reg *s)
-{
-	uint64_t umin, umax;
-	if (__builtin_mul_overflow(d->umax, s->umax, &umax) || __builtin_mul_overflow(d->umin, s->umin, &umin)) {
-		d->umin = 0;
-		d->umax = UINT64_MAX;
-	} else {
-		d->umin = umin;
-		d->umax = umax;
-	}
-	int64_t p[4];
-	if (__builtin_mul_overflow(d->smin, s->smin, &p[0]) || __builtin_mul_overflow(d->smin, s->smax, &p[1]) ||
-	    __builtin_mul_overflow(d->smax, s->smin, &p[2]) || __builtin_mul_overflow(d->smax, s->smax, &p[3])) {
-		d->smin = INT64_MIN;
-		d->smax = INT64_MAX;
-	} else {
-		d->smin = MIN(MIN(p[0], p[1]), MIN(p[2], p[3]));
-		d->smax = MAX(MAX(p[0], p[1]), MAX(p[2], p[3]));
-	}
-}
-
-/* s32 bounds from u32 bounds when they do not cross the sign bit. */
-static void s32_from_u32(struct vf_reg *d)
-{
-	if ((int32_t)d->u32_min <= (int32_t)d->u32_max) {
-		d->s32_min = (int32_t)d->u32_min;
-		d->s32_max = (int32_t)d->u32_max;
-	} else {
-		d->s32_min = INT32_MIN;
-		d->s32_max = INT32_MAX;
-	}
-}
-
-static void s64_from_u64(struct vf_reg *d)
-{
-	if ((int64_t)d->umin <= (int64_t)d->umax) {
-		d->smin = (int64_t)d->umin;
-		d->smax = (int64_t)d->umax;
-	} else {
-		d->smin = INT64_MIN;
-		d->smax = INT64_MAX;
-	}
-}
-
-/* d->var_off already holds the result's tnum for the bitwise ops. */
-static void and32(struct vf_reg *d, const struct vf_reg *s, bool src_known, bool dst_known)
-{
-	struct tnum t = tnum_subreg(d->var_off);
-	if (src_known && dst_known) {
-		mark_reg32_known(d, (uint32_t)t.value);
-		return;
-	}
-	d->u32_min = (uint32_t)t.value;
-	d->u32_max = MIN(d->u32_max, s->u32_max);
-	s32_from_u32(d);
-}
-
-static void and64(struct vf_reg *d, const struct vf_reg *s, bool src_known, bool dst_known)
-{
-	if (src_known && dst_known) {
-		vf_mark_known(d, d->var_off.value);
-		return;
-	}
-	d->umin = d->var_off.value;
-	d->umax = MIN(d->umax, s->umax);
-	s64_from_u64(d);
-	update_reg_bounds(d);
-}
-
-static void or32(struct vf_reg *d, const struct vf_reg *s, bool src_known, bool dst_known)
-{
-	struct tnum t = tnum_subreg(d->var_off);
-	if (src_known && dst_known) {
-		mark_reg32_known(d, (uint32_t)t.value);
-		return;
-	}
-	d->u32_min = MAX(d->u32_min, s->u32_min);
-	d->u32_max = (uint32_t)(t.value | t.mask);
-	s32_from_u32(d);
-}
-
-static void or64(struct vf_reg *d, const struct vf_reg *s, bool src_known, bool dst_known)
-{
-	if (src_known && dst_known) {
-		vf_mark_known(d, d->var_off.value);
-		return;
-	}
-	d->umin = MAX(d->umin, s->umin);
-	d->umax = d->var_off.value | d->var_off.mask;
-	s64_from_u64(d);
-	update_reg_bounds(d);
-}
-
-static void xor32(struct vf_reg *d, bool src_known, bool dst_known)
-{
-	struct tnum t = tnum_subreg(d->var_off);
-	if (src_known && dst_known) {
-		mark_reg32_known(d, (uint32_t)t.value);
-		return;
-	}
-	d->u32_min = (uint32_t)t.value;
-	d->u32_max = (uint32_t)(t.value | t.mask);
-	s32_from_u32(d);
-}
-
-static void xor64(struct vf_reg *d, bool src_known, bool dst_known)
-{
-	if (src_known && dst_known) {
-		vf_mark_known(d, d->var_off.value);
-		return;
-	}
-	d->umin = d->var_off.value;
-	d->umax = d->var_off.value | d->var_off.mask;
-	s64_from_u64(d);
-	update_reg_bounds(d);
-}
+VF_WIDTH(GEN_BITWISE, VF_W32)
+VF_WIDTH(GEN_BITWISE, VF_W64)
 
 static void lsh32_bounds(struct vf_reg *d, uint64_t umin_val, uint64_t umax_val)
 {
@@ -582,52 +488,43 @@ static void lsh64(struct vf_reg *d, const struct vf_reg *s)
 	update_reg_bounds(d);
 }
 
-static void rsh32(struct vf_reg *d, const struct vf_reg *s)
+/* What a shift leaves of the other width's bounds, then the bounds the
+ * known bits imply. */
+static void after_shift32(struct vf_reg *r)
 {
-	struct tnum sub = tnum_subreg(d->var_off);
-	d->s32_min = INT32_MIN;
-	d->s32_max = INT32_MAX;
-	d->var_off = vf_tnum_rshift(sub, s->u32_min);
-	d->u32_min >>= s->u32_max;
-	d->u32_max >>= s->u32_min;
-	mark_reg64_unbounded(d);
-	update_reg32_bounds(d);
+	mark_reg64_unbounded(r);
+	update_reg32_bounds(r);
 }
 
-static void rsh64(struct vf_reg *d, const struct vf_reg *s)
+static void after_shift64(struct vf_reg *r)
 {
-	d->smin = INT64_MIN;
-	d->smax = INT64_MAX;
-	d->var_off = vf_tnum_rshift(d->var_off, (unsigned)s->umin);
-	d->umin >>= s->umax;
-	d->umax >>= s->umin;
-	vf_mark_reg32_unbounded(d);
-	update_reg_bounds(d);
+	vf_mark_reg32_unbounded(r);
+	update_reg_bounds(r);
 }
 
-static void arsh32(struct vf_reg *d, const struct vf_reg *s)
-{
-	unsigned sh = s->u32_min;
-	d->s32_min = d->s32_min >> sh;
-	d->s32_max = d->s32_max >> sh;
-	d->var_off = vf_tnum_arshift(tnum_subreg(d->var_off), sh, 32);
-	d->u32_min = 0;
-	d->u32_max = UINT32_MAX;
-	mark_reg64_unbounded(d);
-	update_reg32_bounds(d);
-}
-
-static void arsh64(struct vf_reg *d, const struct vf_reg *s)
-{
-	unsigned sh = (unsigned)s->umin;
-	d->smin >>= sh;
-	d->smax >>= sh;
-	d->var_off = vf_tnum_arshift(d->var_off, sh, 64);
-	d->umin = 0;
-	d->umax = UINT64_MAX;
-	vf_mark_reg32_unbounded(d);
-	update_reg_bounds(d);
-}
+/* d >>= s, d s>>= s (s known and below W: safe_to_compute). */
+#define GEN_RSH(W, ST, UT, SMIN, SMAX, UMIN, UMAX, S_MIN, S_MAX, U_MAX, SUB)                         \
+	static void rsh##W(struct vf_reg *d, const struct vf_reg *s)                                  \
+	{                                                                                             \
+		d->SMIN = S_MIN;                                                                      \
+		d->SMAX = S_MAX;                                                                      \
+		d->var_off = vf_tnum_rshift(SUB(d->var_off), (unsigned)s->UMIN);                      \
+		d->UMIN >>= s->UMAX;                                                                  \
+		d->UMAX >>= s->UMIN;                                                                  \
+		after_shift##W(d);                                                                    \
+	}                                                                                             \
+	static void arsh##W(struct vf_reg *d, const struct vf_reg *s)                                 \
+	{                                                                                             \
+		unsigned sh = (unsigned)s->UMIN;                                                      \
+		d->SMIN >>= sh;                                                                       \
+		d->SMAX >>= sh;                                                                       \
+		d->var_off = vf_tnum_arshift(SUB(d->var_off), sh, W);                                 \
+		d->UMIN = 0;                                                                          \
+		d->UMAX = U_MAX;                                                                      \
+		after_shift##W(d);                                                                    \
+	}
+VF_WIDTH(GEN_RSH, VF_W32)
+VF_WIDTH(GEN_RSH, VF_W64)
 
 static bool safe_to_compute(uint8_t op, bool alu32, const struct vf_reg *s)
 {
@@ -666,21 +563,21 @@ int vf_scalar_alu(struct vf_env *e, uint8_t op, bool alu32, struct vf_reg *d, st
 	bool dst_known = alu32 ? tnum_subreg_is_const(d->var_off) : tnum_is_const(d->var_off);
 	switch (op) {
 	case BPF_ADD:
-		add32(d, &s);
-		add64(d, &s);
+		add_sub32(d, &s, false);
+		add_sub64(d, &s, false);
 		d->var_off = vf_tnum_add(d->var_off, s.var_off);
 		break;
 	case BPF_SUB:
-		sub32(d, &s);
-		sub64(d, &s);
+		add_sub32(d, &s, true);
+		add_sub64(d, &s, true);
 		d->var_off = vf_tnum_sub(d->var_off, s.var_off);
 		break;
 	case BPF_NEG: {
 		struct vf_reg old = *d;
 		vf_mark_known(d, 0);
 		d->type = VF_SCALAR;
-		sub32(d, &old);
-		sub64(d, &old);
+		add_sub32(d, &old, true);
+		add_sub64(d, &old, true);
 		d->var_off = vf_tnum_neg(old.var_off);
 		break;
 	}
@@ -705,22 +602,13 @@ int vf_scalar_alu(struct vf_env *e, uint8_t op, bool alu32, struct vf_reg *d, st
 		xor64(d, src_known, dst_known);
 		break;
 	case BPF_LSH:
-		if (alu32)
-			lsh32(d, &s);
-		else
-			lsh64(d, &s);
+		(alu32 ? lsh32 : lsh64)(d, &s);
 		break;
 	case BPF_RSH:
-		if (alu32)
-			rsh32(d, &s);
-		else
-			rsh64(d, &s);
+		(alu32 ? rsh32 : rsh64)(d, &s);
 		break;
 	case BPF_ARSH:
-		if (alu32)
-			arsh32(d, &s);
-		else
-			arsh64(d, &s);
+		(alu32 ? arsh32 : arsh64)(d, &s);
 		break;
 	}
 	if (alu32)
@@ -868,6 +756,54 @@ int vf_is_branch_taken(struct vf_reg *r1, struct vf_reg *r2, uint8_t op, bool is
 	}
 }
 
+/* What "r1 op r2" teaches about the ranges of one width (op: JEQ, JNE with
+ * r2 the constant val, JLE, JLT, JSLE, JSLT). */
+#define GEN_REFINE(W, ST, UT, SMIN, SMAX, UMIN, UMAX, S_MIN, S_MAX, U_MAX, SUB)                      \
+	static void refine##W(struct vf_reg *r1, struct vf_reg *r2, uint8_t op, uint64_t val)        \
+	{                                                                                             \
+		switch (op) {                                                                         \
+		case BPF_JEQ:                                                                         \
+			r1->UMIN = MAX(r1->UMIN, r2->UMIN);                                           \
+			r1->UMAX = MIN(r1->UMAX, r2->UMAX);                                           \
+			r1->SMIN = MAX(r1->SMIN, r2->SMIN);                                           \
+			r1->SMAX = MIN(r1->SMAX, r2->SMAX);                                           \
+			r2->UMIN = r1->UMIN;                                                          \
+			r2->UMAX = r1->UMAX;                                                          \
+			r2->SMIN = r1->SMIN;                                                          \
+			r2->SMAX = r1->SMAX;                                                          \
+			break;                                                                        \
+		case BPF_JNE:                                                                         \
+			if (r1->UMIN == (UT)val)                                                      \
+				r1->UMIN++;                                                           \
+			if (r1->UMAX == (UT)val)                                                      \
+				r1->UMAX--;                                                           \
+			if (r1->SMIN == (ST)val)                                                      \
+				r1->SMIN++;                                                           \
+			if (r1->SMAX == (ST)val)                                                      \
+				r1->SMAX--;                                                           \
+			break;                                                                        \
+		case BPF_JLE:                                                                         \
+			r1->UMAX = MIN(r1->UMAX, r2->UMAX);                                           \
+			r2->UMIN = MAX(r1->UMIN, r2->UMIN);                                           \
+			break;                                                                        \
+		case BPF_JLT:                                                                         \
+			r1->UMAX = MIN(r1->UMAX, r2->UMAX - 1);                                       \
+			r2->UMIN = MAX(r1->UMIN + 1, r2->UMIN);                                       \
+			break;                                                                        \
+		case BPF_JSLE:                                                                        \
+			r1->SMAX = MIN(r1->SMAX, r2->SMAX);                                           \
+			r2->SMIN = MAX(r1->SMIN, r2->SMIN);                                           \
+			break;                                                                        \
+		case BPF_JSLT:                                                                        \
+			/* wrapping arithmetic, as the kernel's (-fno-strict-overflow) */             \
+			r1->SMAX = MIN(r1->SMAX, (ST)((UT)r2->SMAX - 1));                             \
+			r2->SMIN = MAX((ST)((UT)r1->SMIN + 1), r2->SMIN);                             \
+			break;                                                                        \
+		}                                                                                     \
+	}
+VF_WIDTH(GEN_REFINE, VF_W32)
+VF_WIDTH(GEN_REFINE, VF_W64)
+
 void vf_refine_cond(struct vf_reg *r1, struct vf_reg *r2, uint8_t op, bool is32)
 {
 	struct vf_reg *t;
@@ -882,71 +818,38 @@ void vf_refine_cond(struct vf_reg *r1, struct vf_reg *r2, uint8_t op, bool is32)
 		r1 = r2;
 		r2 = t;
 		break;
+	case BPF_JNE:
+	case BPF_JSET:
+	case VF_JNSET:
+		/* r2 the constant, when one is */
+		if (!vf_reg_is_const(r2, is32)) {
+			t = r1;
+			r1 = r2;
+			r2 = t;
+		}
+		break;
 	default:
 		break;
 	}
 	switch (op) {
 	case BPF_JEQ:
+		(is32 ? refine32 : refine64)(r1, r2, op, 0);
 		if (is32) {
-			r1->u32_min = MAX(r1->u32_min, r2->u32_min);
-			r1->u32_max = MIN(r1->u32_max, r2->u32_max);
-			r1->s32_min = MAX(r1->s32_min, r2->s32_min);
-			r1->s32_max = MIN(r1->s32_max, r2->s32_max);
-			r2->u32_min = r1->u32_min;
-			r2->u32_max = r1->u32_max;
-			r2->s32_min = r1->s32_min;
-			r2->s32_max = r1->s32_max;
 			struct tnum x = vf_tnum_intersect(tnum_subreg(r1->var_off), tnum_subreg(r2->var_off));
 			r1->var_off = tnum_with_subreg(r1->var_off, x);
 			r2->var_off = tnum_with_subreg(r2->var_off, x);
 		} else {
-			r1->umin = MAX(r1->umin, r2->umin);
-			r1->umax = MIN(r1->umax, r2->umax);
-			r1->smin = MAX(r1->smin, r2->smin);
-			r1->smax = MIN(r1->smax, r2->smax);
-			r2->umin = r1->umin;
-			r2->umax = r1->umax;
-			r2->smin = r1->smin;
-			r2->smax = r1->smax;
 			r1->var_off = vf_tnum_intersect(r1->var_off, r2->var_off);
 			r2->var_off = r1->var_off;
 		}
 		break;
 	case BPF_JNE:
-		if (!vf_reg_is_const(r2, is32)) {
-			t = r1;
-			r1 = r2;
-			r2 = t;
-		}
 		if (!vf_reg_is_const(r2, is32))
 			break;
 		val = vf_reg_const(r2, is32);
-		if (is32) {
-			if (r1->u32_min == (uint32_t)val)
-				r1->u32_min++;
-			if (r1->u32_max == (uint32_t)val)
-				r1->u32_max--;
-			if (r1->s32_min == (int32_t)val)
-				r1->s32_min++;
-			if (r1->s32_max == (int32_t)val)
-				r1->s32_max--;
-		} else {
-			if (r1->umin == val)
-				r1->umin++;
-			if (r1->umax == val)
-				r1->umax--;
-			if (r1->smin == (int64_t)val)
-				r1->smin++;
-			if (r1->smax == (int64_t)val)
-				r1->smax--;
-		}
+		(is32 ? refine32 : refine64)(r1, r2, op, val);
 		break;
 	case BPF_JSET:
-		if (!vf_reg_is_const(r2, is32)) {
-			t = r1;
-			r1 = r2;
-			r2 = t;
-		}
 		if (!vf_reg_is_const(r2, is32))
 			break;
 		val = vf_reg_const(r2, is32);
@@ -958,11 +861,6 @@ void vf_refine_cond(struct vf_reg *r1, struct vf_reg *r2, uint8_t op, bool is32)
 			r1->var_off = vf_tnum_or(r1->var_off, tnum_const(val));
 		break;
 	case VF_JNSET:
-		if (!vf_reg_is_const(r2, is32)) {
-			t = r1;
-			r1 = r2;
-			r2 = t;
-		}
 		if (!vf_reg_is_const(r2, is32))
 			break;
 		val = vf_reg_const(r2, is32);
@@ -973,41 +871,10 @@ void vf_refine_cond(struct vf_reg *r1, struct vf_reg *r2, uint8_t op, bool is32)
 			r1->var_off = vf_tnum_and(r1->var_off, tnum_const(~val));
 		break;
 	case BPF_JLE:
-		if (is32) {
-			r1->u32_max = MIN(r1->u32_max, r2->u32_max);
-			r2->u32_min = MAX(r1->u32_min, r2->u32_min);
-		} else {
-			r1->umax = MIN(r1->umax, r2->umax);
-			r2->umin = MAX(r1->umin, r2->umin);
-		}
-		break;
 	case BPF_JLT:
-		if (is32) {
-			r1->u32_max = MIN(r1->u32_max, r2->u32_max - 1);
-			r2->u32_min = MAX(r1->u32_min + 1, r2->u32_min);
-		} else {
-			r1->umax = MIN(r1->umax, r2->umax - 1);
-			r2->umin = MAX(r1->umin + 1, r2->umin);
-		}
-		break;
 	case BPF_JSLE:
-		if (is32) {
-			r1->s32_max = MIN(r1->s32_max, r2->s32_max);
-			r2->s32_min = MAX(r1->s32_min, r2->s32_min);
-		} else {
-			r1->smax = MIN(r1->smax, r2->smax);
-			r2->smin = MAX(r1->smin, r2->smin);
-		}
-		break;
 	case BPF_JSLT:
-		if (is32) {
-			/* wrapping arithmetic, as the kernel's (-fno-strict-overflow) */
-			r1->s32_max = MIN(r1->s32_max, (int32_t)((uint32_t)r2->s32_max - 1));
-			r2->s32_min = MAX((int32_t)((uint32_t)r1->s32_min + 1), r2->s32_min);
-		} else {
-			r1->smax = MIN(r1->smax, (int64_t)((uint64_t)r2->smax - 1));
-			r2->smin = MAX((int64_t)((uint64_t)r1->smin + 1), r2->smin);
-		}
+		(is32 ? refine32 : refine64)(r1, r2, op, 0);
 		break;
 	default:
 		break;

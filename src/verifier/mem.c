@@ -560,8 +560,21 @@ static int check_mem_access(struct vf_env *e, int regno, int off, int size, bool
 		rc = check_map_access_type(e, r, off, size, write);
 		if (!rc)
 			rc = check_mem_region(e, regno, off, size, r->map->value_size, false);
-		if (!rc && !write && value_regno >= 0)
-			vf_mark_unknown(&regs[value_regno]);
+		if (!rc && !write && value_regno >= 0) {
+			/* a frozen map programs cannot write holds constants: the
+			 * kernel reads them (bpf_map_direct_read), and so the
+			 * branches that depend on them are decided */
+			uint64_t addr;
+			if (tnum_is_const(r->var_off) && (r->map->map_flags & VM_F_RDONLY_PROG) && r->map->frozen &&
+			    vm_map_direct_value_addr(r->map, (uint32_t)(off + (int64_t)r->var_off.value), &addr) == 0) {
+				uint64_t v = 0;
+				memcpy(&v, (const void *)(uintptr_t)addr, (size_t)size); /* little-endian host */
+				vf_mark_unknown(&regs[value_regno]);
+				vf_mark_known(&regs[value_regno], v);
+			} else {
+				vf_mark_unknown(&regs[value_regno]);
+			}
+		}
 		break;
 	case VF_PTR_TO_MEM: {
 		if (r->type & VF_MAYBE_NULL)
@@ -580,7 +593,7 @@ static int check_mem_access(struct vf_env *e, int regno, int off, int size, bool
 		rc = vf_check_ptr_off_reg(e, r, regno);
 		if (rc)
 			return rc;
-		uint16_t type;
+		uint16_t type = VF_SCALAR;
 		rc = check_ctx_access(e, off, size, write, is_ldsx, &type);
 		if (!rc && !write && value_regno >= 0) {
 			struct vf_reg *d = &regs[value_regno];

@@ -266,11 +266,44 @@ void vf_mark_all_scalars_precise(struct vf_env *e, struct vf_state *st)
 	}
 }
 
+static bool bt_equal(const struct vf_bt *a, const struct vf_bt *b)
+{
+	if (a->frame != b->frame)
+		return false;
+	for (int i = 0; i < VF_MAX_FRAMES; i++)
+		if (a->reg[i] != b->reg[i] || a->stack[i] != b->stack[i])
+			return false;
+	return true;
+}
+
+/* The walk from start ended without giving up: later walks of the segment
+ * may stop where this one stood after its first step (memo). */
+static int walk_done(struct vf_env *e, struct vf_state *start, const struct vf_bt_memo *memo)
+{
+	if (memo->seg) {
+		if (!start->seg)
+			start->seg = ++e->seg_gen ? e->seg_gen : ++e->seg_gen; /* never 0 */
+		e->bt_memo = *memo;
+		e->bt_memo.seg = start->seg;
+	}
+	return 0;
+}
+
+/* The walk gave up: every scalar of the path's checkpoints is precise. */
+static int walk_lost(struct vf_env *e, struct vf_state *start)
+{
+	e->bt_memo.seg = 0;
+	vf_mark_all_scalars_precise(e, start);
+	return 0;
+}
+
 int vf_mark_precise_bt(struct vf_env *e, struct vf_state *start, struct vf_bt *bt)
 {
 	struct vf_state *st = start;
 	int first = st->first_insn_idx, last = st->insn_idx, subseq = -1;
 	bool skip_first = true;
+	struct vf_bt_memo memo = { 0 };
+	bool use_memo = start->seg && e->bt_memo.seg == start->seg;
 	if (bt_empty(bt))
 		return 0;
 	if (e->log_level > 1)
@@ -279,18 +312,26 @@ int vf_mark_precise_bt(struct vf_env *e, struct vf_state *start, struct vf_bt *b
 		uint32_t nhist = st->nhist;
 		for (int i = last;;) {
 			int rc = 0;
-			if (skip_first)
+			if (skip_first) {
 				skip_first = false;
-			else
+			} else {
+				if (st == start) {
+					if (!memo.seg)
+						memo = (struct vf_bt_memo){ 1, i, subseq, nhist, *bt };
+					if (use_memo && i == e->bt_memo.idx && nhist == e->bt_memo.nhist &&
+					    subseq == e->bt_memo.subseq && bt_equal(bt, &e->bt_memo.bt))
+						return walk_done(e, start, &memo);
+				}
 				rc = backtrack_insn(e, i, subseq, hist_entry(st, nhist, i), bt);
-			if (rc == BT_NOTSUPP) {
-				vf_mark_all_scalars_precise(e, start);
-				return 0;
 			}
-			if (rc)
+			if (rc == BT_NOTSUPP)
+				return walk_lost(e, start);
+			if (rc) {
+				e->bt_memo.seg = 0;
 				return rc;
+			}
 			if (bt_empty(bt))
-				return 0;
+				return walk_done(e, start, &memo);
 			subseq = i;
 			i = prev_insn(e, st, i, &nhist);
 			if (i < 0)
@@ -299,10 +340,8 @@ int vf_mark_precise_bt(struct vf_env *e, struct vf_state *start, struct vf_bt *b
 		st = st->parent;
 		if (!st)
 			break;
-		if (bt->frame != st->curframe) {
-			vf_mark_all_scalars_precise(e, start);
-			return 0;
-		}
+		if (bt->frame != st->curframe)
+			return walk_lost(e, start);
 		for (int fr = bt->frame; fr >= 0; fr--) {
 			struct vf_frame *f = st->frame[fr];
 			for (int i = 0; i < 11; i++) {
@@ -329,15 +368,15 @@ int vf_mark_precise_bt(struct vf_env *e, struct vf_state *start, struct vf_bt *b
 			}
 		}
 		if (bt_empty(bt))
-			return 0;
+			return walk_done(e, start, &memo);
 		subseq = first;
 		last = st->last_insn_idx;
 		first = st->first_insn_idx;
 	}
 	/* reached the program's entry with something left: the trail was lost */
 	if (!bt_empty(bt))
-		vf_mark_all_scalars_precise(e, start);
-	return 0;
+		return walk_lost(e, start);
+	return walk_done(e, start, &memo);
 }
 
 int vf_mark_precise(struct vf_env *e, int regno)

@@ -103,6 +103,7 @@ int vf_state_copy(struct vf_state *dst, const struct vf_state *src)
 		return 0;
 	vf_state_free_content(dst);
 	*dst = *src;
+	dst->seg = 0;
 	for (int i = 0; i < VF_MAX_FRAMES; i++)
 		dst->frame[i] = NULL;
 	dst->hist = NULL;
@@ -243,24 +244,21 @@ bool vf_is_pkt_pointer_any(const struct vf_reg *r)
 	return vf_is_pkt_pointer(r) || r->type == VF_PTR_TO_PACKET_END;
 }
 
+/* Whether a comparison of r with 0 is decided, as Linux's reg_not_null():
+ * only map values and keys, map pointers and helper memory count. Stack,
+ * context and packet pointers are never 0 either, but the kernel explores
+ * both branches of such a comparison, and so must bpfvm: pruning the "== 0"
+ * side would accept programs the kernel rejects for what that side does. */
 bool vf_reg_not_null(const struct vf_reg *r)
 {
 	if (r->type & VF_MAYBE_NULL)
 		return false;
 	switch (VF_BASE(r->type)) {
-	case VF_PTR_TO_STACK:
-		/* fp + a variable offset cannot reach 0 */
-		return true;
-	case VF_PTR_TO_CTX:
 	case VF_CONST_PTR_TO_MAP:
 	case VF_PTR_TO_MAP_VALUE:
 	case VF_PTR_TO_MAP_KEY:
-	case VF_PTR_TO_PACKET:
-	case VF_PTR_TO_PACKET_META:
 	case VF_PTR_TO_MEM:
-	case VF_PTR_TO_FUNC:
-		/* only a fixed offset keeps them away from 0 */
-		return tnum_is_const(r->var_off) && r->var_off.value == 0;
+		return true;
 	default:
 		return false;
 	}

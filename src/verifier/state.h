@@ -134,7 +134,9 @@ struct vf_state {
 	uint32_t callback_unroll_depth;
 	uint32_t raw_len;            /* raw programs: bytes of r1 proven present */
 	uint32_t dfs_depth;
+	uint32_t seg;                /* names this path segment for vf_env.bt_memo (0: none yet) */
 	uint8_t in_loop;             /* reached again while an ancestor at the same insn is in progress */
+	uint8_t evicted;             /* a checkpoint no longer compared against (vf_sl in vf_env.all_sl) */
 };
 
 struct vf_env;

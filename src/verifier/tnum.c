@@ -161,3 +161,32 @@ char *vf_tnum_str(struct tnum a, char *buf, size_t len)
 	snprintf(buf, len, "(%#llx; %#llx)", (unsigned long long)a.value, (unsigned long long)a.mask);
 	return buf;
 }
+
+uint64_t vf_tnum_step(struct tnum a, uint64_t z)
+{
+	uint64_t tmax = a.value | a.mask;
+	if (z >= tmax)
+		return tmax;
+	if (z < a.value)
+		return a.value;
+	/* the smallest member >= w: keep w's bits above some position i,
+	 * put a 1 at i where w has a 0 (a must allow it there), and a's
+	 * smallest bits below i. The bits above i must be ones a allows, so i
+	 * is at least the highest fixed bit where w and a differ; the lowest
+	 * such i gives the smallest member. */
+	uint64_t w = z + 1;
+	uint64_t bad = (w ^ a.value) & ~a.mask;
+	if (!bad)
+		return w;
+	int i = 63 - __builtin_clzll(bad);
+	uint64_t can_set = (a.mask | a.value) & ~w;
+	for (; i < 64; i++) {
+		uint64_t bit = 1ULL << i;
+		if (can_set & bit) {
+			uint64_t below = bit - 1;
+			uint64_t above = i == 63 ? 0 : ~((bit << 1) - 1);
+			return (w & above) | bit | (a.value & below);
+		}
+	}
+	return tmax; /* not reached: z < tmax leaves a member above z */
+}

@@ -26,6 +26,9 @@ static inline uint64_t tnum_umax(struct tnum a) { return a.value | a.mask; }
 
 /* The tnum of every value in [min, max]. */
 struct tnum vf_tnum_range(uint64_t min, uint64_t max);
+/* The smallest member of a that is greater than z; a's largest member when
+ * there is none (z >= it), a's smallest when z is below it. */
+uint64_t vf_tnum_step(struct tnum a, uint64_t z);
 struct tnum vf_tnum_lshift(struct tnum a, unsigned shift);
 struct tnum vf_tnum_rshift(struct tnum a, unsigned shift);
 /* Arithmetic shift of the low insn_bitness bits (32 or 64). */

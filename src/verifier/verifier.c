@@ -21,7 +21,7 @@
 struct vf_state *vf_push_stack(struct vf_env *e, int insn_idx, int prev_insn_idx)
 {
 	if (e->nstack >= VF_MAX_JMP_SEQ) {
-		vf_fail(e, "The sequence of %d jumps is too complex.", (int)e->nstack);
+		vf_fail(e, "The sequence of %d jumps is too complex.", (int)e->nstack + 1); /* the kernel counts the one that overflowed */
 		return NULL;
 	}
 	if (e->nstack == e->cap_stack) {
@@ -71,11 +71,25 @@ int vf_push_hist(struct vf_env *e, struct vf_state *st, uint16_t flags, uint8_t 
 	return 0;
 }
 
-static void update_branch_counts(struct vf_state *st)
+/* An evicted checkpoint whose paths are all explored is never looked at
+ * again (only the ancestors of a path being explored are walked: liveness,
+ * precision, branch counts): its frames and history are freed; the shell
+ * stays, its descendants point at it. */
+static void release_evicted(struct vf_env *e, struct vf_state *st)
+{
+	struct vf_sl *sl = (struct vf_sl *)((char *)st - offsetof(struct vf_sl, st));
+	e->ckpt_bytes -= sl->bytes;
+	sl->bytes = 0;
+	vf_state_free_content(st);
+}
+
+static void update_branch_counts(struct vf_env *e, struct vf_state *st)
 {
 	while (st) {
 		if (--st->branches)
 			break;
+		if (st->evicted)
+			release_evicted(e, st);
 		st = st->parent;
 	}
 }
@@ -192,9 +206,11 @@ static int is_state_visited(struct vf_env *e, int idx)
 			 * still point at it: it is freed at the end) */
 			*link = sl->next;
 			sl->next = e->all_sl;
-			sl->evicted = 1;
+			sl->st.evicted = 1;
 			e->all_sl = sl;
 			e->cur_states--;
+			if (!sl->st.branches)
+				release_evicted(e, &sl->st);
 			continue;
 		}
 		link = &sl->next;
@@ -216,6 +232,7 @@ static int is_state_visited(struct vf_env *e, int idx)
 	struct vf_sl *sl = calloc(1, sizeof(*sl));
 	if (!sl)
 		return VF_ENOMEM;
+	sl->bytes = bytes;
 	clear_precise(cur);
 	if (vf_state_copy(&sl->st, cur)) {
 		free(sl);
@@ -234,6 +251,7 @@ static int is_state_visited(struct vf_env *e, int idx)
 	struct vf_state *nw = &sl->st;
 	cur->parent = nw;
 	cur->first_insn_idx = idx;
+	cur->seg = 0;
 	cur->dfs_depth = nw->dfs_depth + 1;
 	cur->nhist = 0;
 	for (int fr = 0; fr <= cur->curframe; fr++) {
@@ -448,14 +466,14 @@ static int check_cond_jmp(struct vf_env *e, const struct bpf_insn *insn, int *id
 		if (jump_dead) {
 			/* drop the pushed jump branch */
 			e->nstack--;
-			update_branch_counts(other);
+			update_branch_counts(e, other);
 			vf_state_free(other);
 			other = NULL;
 		} else if (fall_dead) {
 			/* only the jump is possible: continue with it */
 			*idx = (int)target;
 			e->nstack--;
-			update_branch_counts(this_branch);
+			update_branch_counts(e, this_branch);
 			vf_state_free(this_branch);
 			e->cur = other;
 			this_branch = other;
@@ -658,7 +676,7 @@ static int do_check(struct vf_env *e)
 		e->insn_idx = next;
 		continue;
 process_exit:
-		update_branch_counts(e->cur);
+		update_branch_counts(e, e->cur);
 		if (!pop_stack(e))
 			return 0;
 		print_state = true;

@@ -78,7 +78,7 @@ struct vf_sl {
 	struct vf_state st;
 	struct vf_sl *next;
 	uint32_t hit, miss;
-	uint8_t evicted;       /* no longer compared against (kept: children point at it) */
+	size_t bytes;          /* what it counts in vf_env.ckpt_bytes */
 };
 
 /* Precision backtracking: the registers and stack slots, per frame, whose
@@ -87,6 +87,17 @@ struct vf_bt {
 	int frame;
 	uint32_t reg[VF_MAX_FRAMES];
 	uint64_t stack[VF_MAX_FRAMES];
+};
+
+/* The last clean precision walk of the current path segment (vf_state.seg):
+ * where it stood after its first step. A later walk of the same segment
+ * that reaches that point with the same registers wanted would repeat it
+ * exactly (checkpoints' precision marks only grow), so it stops there. */
+struct vf_bt_memo {
+	uint32_t seg;          /* 0: none */
+	int idx, subseq;
+	uint32_t nhist;
+	struct vf_bt bt;
 };
 
 struct vf_env {
@@ -115,6 +126,8 @@ struct vf_env {
 	size_t ckpt_bytes;            /* memory the checkpoints hold */
 	int max_stack_depth;         /* deepest call chain's stack use */
 	struct vf_hist *cur_hist;    /* the history entry of the instruction being processed */
+	struct vf_bt_memo bt_memo;
+	uint32_t seg_gen;
 
 	/* log */
 	int log_level;

@@ -342,10 +342,22 @@ int bpfvm_map_lookup(bpfvm_map *map, const void *key, void *value)
 	return map->ops->sys_lookup ? map->ops->sys_lookup(map, key, value) : -VM_ENOTSUPP;
 }
 
+int bpfvm_map_freeze(bpfvm_map *map)
+{
+	if (!map)
+		return -EBADF;
+	if (map->frozen)
+		return -EBUSY;
+	map->frozen = 1;
+	return 0;
+}
+
 int bpfvm_map_update(bpfvm_map *map, const void *key, const void *value, uint64_t flags)
 {
 	if (!map)
 		return -EBADF;
+	if (map->frozen)
+		return -EPERM;
 	if (map->map_flags & VM_F_RDONLY)
 		return -EPERM;
 	if (flags & VM_F_LOCK)
@@ -364,6 +376,8 @@ int bpfvm_map_delete(bpfvm_map *map, const void *key)
 {
 	if (!map)
 		return -EBADF;
+	if (map->frozen)
+		return -EPERM;
 	if (map->map_flags & VM_F_RDONLY)
 		return -EPERM;
 	int rc = host_key(map, key);
@@ -376,6 +390,8 @@ int bpfvm_map_lookup_and_delete(bpfvm_map *map, const void *key, void *value)
 {
 	if (!map)
 		return -EBADF;
+	if (map->frozen)
+		return -EPERM;
 	if (map->map_flags & (VM_F_RDONLY | VM_F_WRONLY))
 		return -EPERM;
 	int rc = host_key(map, key);

@@ -25,6 +25,7 @@ struct bpfvm_map {
 	size_t region_len;
 	pthread_mutex_t lock;
 	void *impl;                     /* type-specific state */
+	int frozen;                     /* bpfvm_map_freeze: no more host writes */
 };
 
 void vm_map_destroy(bpfvm_map *m);

@@ -286,6 +286,29 @@ static int open_example(const char *name, struct loaded *l)
 	return 0;
 }
 
+/* Opens with BPFVM_OBJ_F_DEFER_LOAD, stores len bytes at the start of the
+ * global data map's initial value, then loads: as a libbpf skeleton sets
+ * .rodata before the load (the loader freezes .rodata). */
+static void open_example_with(const char *name, struct loaded *l, const char *map, const void *data, size_t len)
+{
+	l->env = bpfvm_env_new();
+	struct bpfvm_error err;
+	char buf[400];
+	struct bpfvm_obj_opts o = { .sz = sizeof(o), .flags = BPFVM_OBJ_F_DEFER_LOAD };
+	if (bpfvm_obj_open(l->env, example(name), &o, &l->obj, &err))
+		fail_msg("open %s: %s", name, bpfvm_error_format(&err, buf, sizeof(buf)));
+	assert_null(bpfvm_obj_prog_by_name(l->obj, "xdp_count_prog")); /* nothing loaded yet */
+	size_t size = 0;
+	uint8_t *init = bpfvm_obj_map_initial_value(l->obj, map, &size);
+	assert_non_null(init);
+	assert_true(size >= len);
+	memcpy(init, data, len);
+	if (bpfvm_obj_load(l->obj, &err))
+		fail_msg("load %s: %s", name, bpfvm_error_format(&err, buf, sizeof(buf)));
+	assert_null(bpfvm_obj_map_initial_value(l->obj, map, &size)); /* loaded: too late */
+	assert_int_equal(bpfvm_obj_load(l->obj, &err), BPFVM_EINVAL);
+}
+
 static void close_loaded(struct loaded *l)
 {
 	bpfvm_obj_close(l->obj);
@@ -418,7 +441,14 @@ static void xdp_count_on(const char *pcap, int block_index)
 	uint32_t blocked = exp[block_index % nexp].saddr;
 	bpfvm_map *ro = map_named(l.obj, ".rodata");
 	uint32_t zero = 0;
-	assert_int_equal(bpfvm_map_update(ro, &zero, &blocked, BPF_ANY), 0);
+	/* .rodata is frozen at load: the host cannot change it any more */
+	assert_int_equal(bpfvm_map_update(ro, &zero, &blocked, BPF_ANY), -EPERM);
+	assert_int_equal(bpfvm_map_freeze(ro), -EBUSY);
+	close_loaded(&l);
+	open_example_with("xdp_count", &l, ".rodata", &blocked, sizeof(blocked));
+	uint32_t ro_now = 0;
+	assert_int_equal(bpfvm_map_lookup(map_named(l.obj, ".rodata"), &zero, &ro_now), 0);
+	assert_int_equal(ro_now, blocked);
 
 	size_t n;
 	uint64_t *r0 = run_capture(l.env, prog_named(l.obj, "xdp_count_prog"), pcap, &n);

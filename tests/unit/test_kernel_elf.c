@@ -206,23 +206,23 @@ static int open_pair(const char *name, struct pair *p, const uint32_t *rodata_u3
 	}
 	p->env = bpfvm_env_new();
 	struct bpfvm_error err;
-	rc = bpfvm_obj_open(p->env, p->path, NULL, &p->obj, &err);
+	/* the same on bpfvm's side: open, set .rodata, load (it is frozen then) */
+	struct bpfvm_obj_opts o = { .sz = sizeof(o), .flags = BPFVM_OBJ_F_DEFER_LOAD };
+	rc = bpfvm_obj_open(p->env, p->path, &o, &p->obj, &err);
+	if (!rc && rodata_u32) {
+		size_t sz = 0;
+		uint8_t *v = bpfvm_obj_map_initial_value(p->obj, ".rodata", &sz);
+		assert_non_null(v);
+		assert_true(sz >= 4);
+		memcpy(v, rodata_u32, 4);
+	}
+	if (!rc)
+		rc = bpfvm_obj_load(p->obj, &err);
 	if (rc) {
 		char buf[400];
 		printf("bpfvm: %s: %s\n", p->path, bpfvm_error_format(&err, buf, sizeof(buf)));
 	}
 	assert_int_equal(rc, 0);
-	if (rodata_u32) {
-		uint32_t zero = 0;
-		bpfvm_map *m = bpfvm_obj_map_by_name(p->obj, ".rodata");
-		struct bpfvm_map_info mi;
-		bpfvm_map_get_info(m, &mi);
-		uint8_t *v = calloc(1, mi.value_size);
-		assert_int_equal(bpfvm_map_lookup(m, &zero, v), 0);
-		memcpy(v, rodata_u32, 4);
-		assert_int_equal(bpfvm_map_update(m, &zero, v, BPF_ANY), 0);
-		free(v);
-	}
 	return 0;
 }
 

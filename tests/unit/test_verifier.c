@@ -494,6 +494,48 @@ static int jcond(uint8_t op, int is32, uint64_t a, uint64_t b)
 	return 0;
 }
 
+/* vf_tnum_step against enumeration: every 7-bit tnum, every z, plus
+ * tnums spread over the high bits (the shifts at bit 63). */
+static uint64_t step_by_enumeration(struct tnum t, uint64_t z, int bits)
+{
+	uint64_t best = t.value | t.mask; /* none above z: the largest member */
+	if (z < t.value)
+		return t.value;
+	for (uint64_t x = 0; x < (1ULL << bits); x++) {
+		if ((x & ~t.mask) != t.value)
+			continue;
+		if (x > z && x < best)
+			best = x;
+	}
+	return best;
+}
+
+static void test_tnum_step(void **state)
+{
+	(void)state;
+	int checks = 0;
+	for (uint64_t mask = 0; mask < 128; mask++)
+		for (uint64_t value = 0; value < 128; value++) {
+			if (value & mask)
+				continue;
+			struct tnum t = { value, mask };
+			for (uint64_t z = 0; z < 130; z++) {
+				uint64_t want = step_by_enumeration(t, z, 7), got = vf_tnum_step(t, z);
+				if (got != want)
+					fail_msg("tnum (%#" PRIx64 "; %#" PRIx64 ") z %" PRIu64 ": %" PRIu64 ", expected %" PRIu64,
+						 value, mask, z, got, want);
+				checks++;
+			}
+		}
+	/* high bits: members are value + {0, 2^62, 2^63, 2^62 + 2^63} */
+	struct tnum hi = { 0x5, 0xc000000000000000ULL };
+	assert_int_equal(vf_tnum_step(hi, 0x5), 0x4000000000000005ULL);
+	assert_int_equal(vf_tnum_step(hi, 0x4000000000000005ULL), 0x8000000000000005ULL);
+	assert_int_equal(vf_tnum_step(hi, 0x8000000000000006ULL), 0xc000000000000005ULL);
+	assert_int_equal(vf_tnum_step(hi, UINT64_MAX), 0xc000000000000005ULL);
+	printf("tnum_step: %d cases equal to enumeration\n", checks);
+}
+
 static void test_bounds_soundness(void **state)
 {
 	(void)state;
@@ -813,6 +855,7 @@ int main(void)
 		cmocka_unit_test(test_corpus),
 		cmocka_unit_test(test_api),
 		cmocka_unit_test(test_prog_load_flag),
+		cmocka_unit_test(test_tnum_step),
 		cmocka_unit_test(test_bounds_soundness),
 		cmocka_unit_test(test_random_safety),
 		cmocka_unit_test(test_conformance_verified),

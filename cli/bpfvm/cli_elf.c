@@ -1,6 +1,7 @@
 /* cli_elf.c - ELF objects on the bpfvm command line: detection, opening
  * (errors as one line with the file offset), program choice for `run
  * --program` and the annotated per-program disassembly of `disasm OBJ.o`. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,77 @@ int cli_elf_open(const char *path, bpfvm_env *env, uint32_t flags, uint32_t prog
 		return rc == BPFVM_EFORMAT || rc == BPFVM_EIO ? CLI_EXIT_INPUT : cli_exit_for(rc, 1);
 	}
 	return 0;
+}
+
+/* Stores one NAME=VALUE into the object's initial values. */
+static int apply_set(const char *cmd, bpfvm_obj *obj, const char *set)
+{
+	const char *eq = strchr(set, '=');
+	if (!eq || eq == set || !eq[1])
+		return cli_usage_error(cmd, "--set '%.64s': expected NAME=VALUE", set);
+	char name[128];
+	size_t nlen = (size_t)(eq - set);
+	if (nlen >= sizeof(name))
+		return cli_usage_error(cmd, "--set: variable name too long");
+	memcpy(name, set, nlen);
+	name[nlen] = 0;
+	const char *map;
+	size_t off, size;
+	if (bpfvm_obj_global(obj, name, &map, &off, &size))
+		return cli_usage_error(cmd, "--set: the object has no global variable '%s' (in .data, .rodata or .bss)",
+				       name);
+	if (size != 1 && size != 2 && size != 4 && size != 8)
+		return cli_usage_error(cmd, "--set %s: a variable of %zu bytes (1, 2, 4 or 8 can be set)", name, size);
+	const char *v = eq + 1;
+	char *end;
+	errno = 0;
+	uint64_t u;
+	int neg = v[0] == '-';
+	if (neg) {
+		long long x = strtoll(v, &end, 0);
+		u = (uint64_t)x;
+		if (*end || errno || (size < 8 && x < -(1LL << (size * 8 - 1))))
+			return cli_usage_error(cmd, "--set %s: '%.64s' is not a number that fits %zu bytes", name, v, size);
+	} else {
+		u = strtoull(v, &end, 0);
+		if (*end || errno || v[0] == '+' || (size < 8 && u >> (size * 8)))
+			return cli_usage_error(cmd, "--set %s: '%.64s' is not a number that fits %zu bytes", name, v, size);
+	}
+	size_t vsize = 0;
+	uint8_t *init = bpfvm_obj_map_initial_value(obj, map, &vsize);
+	if (!init || off + size > vsize)
+		return cli_usage_error(cmd, "--set %s: its map %s cannot be set", name, map);
+	for (size_t i = 0; i < size; i++) /* little-endian, as BPF */
+		init[off + i] = (uint8_t)(u >> (8 * i));
+	return 0;
+}
+
+int cli_elf_open_set(const char *cmd, const char *path, bpfvm_env *env, uint32_t flags, uint32_t prog_flags,
+		     const char *const *sets, size_t nsets, bpfvm_obj **out)
+{
+	if (!nsets)
+		return cli_elf_open(path, env, flags, prog_flags, out);
+	int rc = cli_elf_open(path, env, flags | BPFVM_OBJ_F_DEFER_LOAD, prog_flags, out);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < nsets; i++)
+		if ((rc = apply_set(cmd, *out, sets[i])))
+			goto fail;
+	struct bpfvm_error err;
+	memset(&err, 0, sizeof(err));
+	err.insn = -1;
+	err.offset = -1;
+	int lrc = bpfvm_obj_load(*out, &err);
+	if (lrc) {
+		cli_error(strcmp(path, "-") == 0 ? "<stdin>" : path, NULL, "%s", err.msg);
+		rc = cli_exit_for(lrc, 1);
+		goto fail;
+	}
+	return 0;
+fail:
+	bpfvm_obj_close(*out);
+	*out = NULL;
+	return rc;
 }
 
 int cli_elf_pick(const char *file, const bpfvm_obj *obj, const char *want, size_t *idx)

@@ -20,6 +20,13 @@ int cli_elf_is_object(const char *path, int format);
  * failure (malformed object: exit 3, with the file offset). */
 int cli_elf_open(const char *path, bpfvm_env *env, uint32_t flags, uint32_t prog_flags, bpfvm_obj **out);
 
+/* The same, giving global variables new values before the maps are created
+ * and the programs verified (--set NAME=VALUE: a variable of .data, .rodata
+ * or .bss of 1, 2, 4 or 8 bytes, VALUE decimal, negative or 0x hex). cmd
+ * names the subcommand for usage errors (a bad or unknown --set: exit 2). */
+int cli_elf_open_set(const char *cmd, const char *path, bpfvm_env *env, uint32_t flags, uint32_t prog_flags,
+		     const char *const *sets, size_t nsets, bpfvm_obj **out);
+
 /* The program called want (function or section name), or, when want is
  * NULL, the only program that loaded. Otherwise prints one line listing the
  * programs (name, section, type) and returns CLI_EXIT_USAGE. */

@@ -19,8 +19,10 @@
 enum {
 	OPT_HELP = 1, OPT_MEM, OPT_MEM_FILE, OPT_ENGINE, OPT_TRACE, OPT_BUDGET, OPT_FORMAT, OPT_SYNTAX,
 	OPT_PCAP, OPT_LIVE, OPT_COUNT, OPT_SECONDS, OPT_INTERVAL, OPT_TYPE, OPT_MAP, OPT_JSON, OPT_HELPERS,
-	OPT_PROGRAM, OPT_NO_VERIFY, OPT_LOG_LEVEL,
+	OPT_PROGRAM, OPT_NO_VERIFY, OPT_LOG_LEVEL, OPT_SET,
 };
+
+#define MAX_SETS 64
 
 static const struct cli_opt opts[] = {
 	{"--help", 0, OPT_HELP},     {"-h", 0, OPT_HELP},         {"--mem", 1, OPT_MEM},
@@ -30,7 +32,7 @@ static const struct cli_opt opts[] = {
 	{"--seconds", 1, OPT_SECONDS}, {"--interval", 1, OPT_INTERVAL}, {"--type", 1, OPT_TYPE},
 	{"--map", 1, OPT_MAP},       {"--json", 0, OPT_JSON},     {"--helpers", 1, OPT_HELPERS},
 	{"--program", 1, OPT_PROGRAM}, {"--no-verify", 0, OPT_NO_VERIFY}, {"--log-level", 1, OPT_LOG_LEVEL},
-	{NULL, 0, 0},
+	{"--set", 1, OPT_SET},       {NULL, 0, 0},
 };
 
 static void usage(void)
@@ -78,6 +80,10 @@ static void usage(void)
 	       "                    (r1 = struct xdp_md) or raw (r1 = memory, r2 = length);\n"
 	       "                    default: socket with --pcap/--live, raw otherwise\n"
 	       "  --program NAME    ELF objects: the program to run (function or section)\n"
+	       "  --set NAME=VALUE  ELF objects: give the global variable NAME (.data,\n"
+	       "                    .rodata or .bss; 1, 2, 4 or 8 bytes) the value VALUE\n"
+	       "                    before the load, as a libbpf skeleton does (.rodata is\n"
+	       "                    then constant to the verifier); may be repeated\n"
 	       "  --map SPEC        add a map: NAME:TYPE:KEY:VALUE:ENTRIES[:FLAGS], TYPE one of\n"
 	       "                    array, hash, percpu_array, percpu_hash, lru_hash,\n"
 	       "                    lru_percpu_hash, ringbuf, queue, stack, prog_array\n"
@@ -174,6 +180,8 @@ int cli_cmd_run(int argc, char **argv)
 	const char *val, *mem_hex = NULL, *mem_file = NULL;
 	int syntax = BPFVM_SYNTAX_AUTO, format = CLI_FMT_AUTO, trace = 0, id, rc, have_type = 0;
 	int helpers = CLI_HELPERS_DEFAULT, elf = 0, no_verify = 0, log_level = 0;
+	const char *sets[MAX_SETS];
+	size_t nsets = 0;
 	uint64_t lv;
 	const char *want = NULL;
 	struct cli_run_cfg cfg;
@@ -202,6 +210,12 @@ int cli_cmd_run(int argc, char **argv)
 		case OPT_HELPERS: rc = cli_parse_helper_set("run", val, &helpers); break;
 		case OPT_PROGRAM: want = val; break;
 		case OPT_NO_VERIFY: no_verify = 1; break;
+		case OPT_SET:
+			if (nsets == MAX_SETS)
+				rc = cli_usage_error("run", "more than %d --set options", MAX_SETS);
+			else
+				sets[nsets++] = val;
+			break;
 		case OPT_LOG_LEVEL:
 			if ((rc = cli_parse_u64("run", "--log-level", val, &lv)))
 				break;
@@ -256,6 +270,8 @@ int cli_cmd_run(int argc, char **argv)
 		why = "--map cannot be used with ELF objects (they declare their own maps)";
 	else if (!elf && want)
 		why = "--program needs an ELF object";
+	else if (!elf && nsets)
+		why = "--set needs an ELF object (assembly and bytecode have no global variables)";
 	else if (mem_hex && mem_file)
 		why = "--mem and --mem-file exclude each other";
 	else if (mem_file && strcmp(mem_file, "-") == 0 && strcmp(cfg.in, "-") == 0)
@@ -354,7 +370,7 @@ int cli_cmd_run(int argc, char **argv)
 	}
 	if (elf) {
 		/* The object's programs belong to obj (prog is borrowed). */
-		if ((rc = cli_elf_open(cfg.in, env, BPFVM_OBJ_F_KEEP_GOING, popts.flags, &obj)))
+		if ((rc = cli_elf_open_set("run", cfg.in, env, BPFVM_OBJ_F_KEEP_GOING, popts.flags, sets, nsets, &obj)))
 			goto out;
 		size_t idx;
 		if ((rc = cli_elf_pick(name, obj, want, &idx)))

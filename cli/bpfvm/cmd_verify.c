@@ -15,14 +15,16 @@
 
 enum {
 	OPT_HELP = 1, OPT_TYPE, OPT_LOG_LEVEL, OPT_PROGRAM, OPT_MAP, OPT_HELPERS, OPT_FORMAT, OPT_SYNTAX,
-	OPT_MEM_SIZE,
+	OPT_MEM_SIZE, OPT_SET,
 };
+
+#define MAX_SETS 64
 
 static const struct cli_opt opts[] = {
 	{"--help", 0, OPT_HELP},         {"-h", 0, OPT_HELP},           {"--type", 1, OPT_TYPE},
 	{"--log-level", 1, OPT_LOG_LEVEL}, {"--program", 1, OPT_PROGRAM}, {"--map", 1, OPT_MAP},
 	{"--helpers", 1, OPT_HELPERS},   {"--format", 1, OPT_FORMAT},   {"--syntax", 1, OPT_SYNTAX},
-	{"--mem-size", 1, OPT_MEM_SIZE}, {NULL, 0, 0},
+	{"--mem-size", 1, OPT_MEM_SIZE}, {"--set", 1, OPT_SET},         {NULL, 0, 0},
 };
 
 /* The log of one program can be long at level 2 (every step of up to a
@@ -60,6 +62,8 @@ static void usage(void)
 	       "                    processed, with the register states\n"
 	       "  --program NAME    ELF objects: verify only this program (function or\n"
 	       "                    section)\n"
+	       "  --set NAME=VALUE  ELF objects: a global variable's value before the load\n"
+	       "                    (as `run`; .rodata values are constants to the verifier)\n"
 	       "  --map SPEC        add a map: NAME:TYPE:KEY:VALUE:ENTRIES[:FLAGS] (as `run`)\n"
 	       "  --helpers SET     kernel or conformance (as `run`; default: conformance for\n"
 	       "                    raw programs without maps, else kernel)\n"
@@ -124,7 +128,7 @@ static int verify_one(bpfvm_env *env, const char *file, const char *label, const
 }
 
 static int verify_elf(const char *in, const char *name, const char *want, int log_level, uint32_t mem_size,
-		      char *log)
+		      char *log, const char *const *sets, size_t nsets)
 {
 	bpfvm_env *env = bpfvm_env_new();
 	if (!env) {
@@ -134,7 +138,7 @@ static int verify_elf(const char *in, const char *name, const char *want, int lo
 	bpfvm_obj *obj = NULL;
 	/* load without verifying, so that maps exist and relocations are
 	 * done; then verify each program's final instructions with a log */
-	int rc = cli_elf_open(in, env, BPFVM_OBJ_F_KEEP_GOING, BPFVM_PROG_F_NO_VERIFY, &obj);
+	int rc = cli_elf_open_set("verify", in, env, BPFVM_OBJ_F_KEEP_GOING, BPFVM_PROG_F_NO_VERIFY, sets, nsets, &obj);
 	if (rc) {
 		bpfvm_env_free(env);
 		return rc;
@@ -189,7 +193,8 @@ int cli_cmd_verify(int argc, char **argv)
 	uint32_t type = BPFVM_PROG_TYPE_RAW;
 	uint64_t v, mem_size = 0;
 	struct bpfvm_asm_map *maps = NULL;
-	size_t nmaps = 0;
+	size_t nmaps = 0, nsets = 0;
+	const char *sets[MAX_SETS];
 
 	cli_parser_init(&p, "verify", argc, argv, 2);
 	while ((id = cli_next_opt(&p, opts, &val)) != CLI_OPT_END) {
@@ -218,6 +223,12 @@ int cli_cmd_verify(int argc, char **argv)
 				rc = cli_usage_error("verify", "--mem-size: at most %u bytes", CLI_MAX_MEM);
 			break;
 		case OPT_PROGRAM: want = val; break;
+		case OPT_SET:
+			if (nsets == MAX_SETS)
+				rc = cli_usage_error("verify", "more than %d --set options", MAX_SETS);
+			else
+				sets[nsets++] = val;
+			break;
 		case OPT_MAP: rc = cli_add_map_spec("verify", val, &maps, &nmaps); break;
 		case OPT_HELPERS: rc = cli_parse_helper_set("verify", val, &helpers); break;
 		case OPT_FORMAT: rc = cli_parse_format("verify", val, &format); break;
@@ -245,6 +256,8 @@ int cli_cmd_verify(int argc, char **argv)
 		why = "--helpers conformance cannot be used with ELF objects";
 	else if (!elf && want)
 		why = "--program needs an ELF object";
+	else if (!elf && nsets)
+		why = "--set needs an ELF object (assembly and bytecode have no global variables)";
 	else if (mem_size && type != BPFVM_PROG_TYPE_RAW)
 		why = "--mem-size is for raw programs (--type raw)";
 	if (why) {
@@ -259,7 +272,7 @@ int cli_cmd_verify(int argc, char **argv)
 		return CLI_EXIT_INPUT;
 	}
 	if (elf) {
-		rc = verify_elf(in, name, want, log_level, (uint32_t)mem_size, log);
+		rc = verify_elf(in, name, want, log_level, (uint32_t)mem_size, log, sets, nsets);
 		free(log);
 		free(maps);
 		return rc;

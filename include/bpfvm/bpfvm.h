@@ -575,6 +575,11 @@ int bpfvm_obj_load(bpfvm_obj *obj, struct bpfvm_error *err);
  * takes it), writable, and its size in *size; NULL for other maps, unknown
  * names and loaded objects. */
 void *bpfvm_obj_map_initial_value(bpfvm_obj *obj, const char *name, size_t *size);
+/* A global variable (an object symbol in .data, .rodata, .bss or their .*
+ * variants): the name of its map (for bpfvm_obj_map_initial_value and
+ * bpfvm_obj_map_by_name), its offset in the map's value and its size.
+ * 0, or BPFVM_EINVAL when the object has no such variable. */
+int bpfvm_obj_global(const bpfvm_obj *obj, const char *name, const char **map, size_t *off, size_t *size);
 
 const char *bpfvm_obj_name(const bpfvm_obj *obj);
 /* The "license" section's text ("" when there is none). */

@@ -600,6 +600,32 @@ void *bpfvm_obj_map_initial_value(bpfvm_obj *obj, const char *name, size_t *size
 	return NULL;
 }
 
+int bpfvm_obj_global(const bpfvm_obj *obj, const char *name, const char **map, size_t *off, size_t *size)
+{
+	if (!obj || !name || !*name)
+		return BPFVM_EINVAL;
+	for (size_t i = 0; i < obj->nsyms; i++) {
+		const struct ldr_sym *y = &obj->syms[i];
+		if (GELF_ST_TYPE(y->sym.st_info) != STT_OBJECT || strcmp(y->name, name) != 0)
+			continue;
+		for (size_t k = 0; k < obj->nmaps; k++) {
+			const struct ldr_map *m = &obj->maps[k];
+			int global = m->info.kind == BPFVM_OBJ_MAP_DATA || m->info.kind == BPFVM_OBJ_MAP_RODATA ||
+				     m->info.kind == BPFVM_OBJ_MAP_BSS;
+			if (!global || m->sec != y->sym.st_shndx || y->sym.st_value + y->sym.st_size > m->info.value_size)
+				continue;
+			if (map)
+				*map = m->info.name;
+			if (off)
+				*off = (size_t)y->sym.st_value;
+			if (size)
+				*size = (size_t)y->sym.st_size;
+			return 0;
+		}
+	}
+	return BPFVM_EINVAL;
+}
+
 /* ---- open and close ---- */
 
 static void release_open_state(bpfvm_obj *obj)

@@ -166,6 +166,21 @@ assert d['returns'].get('XDP_PASS') == d['packets'], d['returns']
 print('%d sources, %d IPv4 frames' % (len(got), sum(p for p, _ in got.values())))
 EOF
 echo "xdp_count.o: $N frames passed, src_count: $(tail -1 pyout)"
+# --set: blocked_saddr (in .rodata) set before the load drops that source's frames
+sa=$(awk '$4 >= 0 { c[$4]++ } END { for (k in c) print c[k], k }' table | sort -n | tail -n 1 | cut -d' ' -f2)
+ndrop=$(awk -v s="$sa" '$4 == s' table | wc -l)
+"$BPFVM" run "$OBJ/xdp_count.o" --pcap "$PCAP" --set "blocked_saddr=$sa" >xdp.txt 2>err &&
+	grep -Eq "^  XDP_DROP +$ndrop$" xdp.txt && grep -Eq "^  XDP_PASS +$((N - ndrop))$" xdp.txt && ok ||
+	bad "--set blocked_saddr=$sa: expected $ndrop dropped: $(cat xdp.txt err)"
+"$BPFVM" verify "$OBJ/xdp_count.o" --set "blocked_saddr=$sa" >out 2>err && [ "$(tail -n 1 out)" = accepted ] && ok ||
+	bad "verify --set: $(cat out err)"
+expect "--set unknown variable" $E_USAGE "^bpfvm: run: --set: the object has no global variable 'nosuch'" \
+	"$BPFVM" run "$OBJ/xdp_count.o" --pcap "$PCAP" --set nosuch=1
+expect "--set too large a value" $E_USAGE "^bpfvm: run: --set blocked_saddr: '0x100000000' is not a number that fits 4 bytes" \
+	"$BPFVM" run "$OBJ/xdp_count.o" --pcap "$PCAP" --set blocked_saddr=0x100000000
+expect "--set without =" $E_USAGE "^bpfvm: run: --set 'blocked_saddr': expected NAME=VALUE" \
+	"$BPFVM" run "$OBJ/xdp_count.o" --pcap "$PCAP" --set blocked_saddr
+expect "--set on assembly" $E_USAGE "^bpfvm: run: --set needs an ELF object" "$BPFVM" run "$ASM" --set x=1
 
 # ---- tail_call.o: several programs ----
 expect "several programs, no --program" $E_USAGE "choose one with --program.*parse_ipv4.*count_l4.*entry" \

@@ -444,6 +444,14 @@ static void xdp_count_on(const char *pcap, int block_index)
 	/* .rodata is frozen at load: the host cannot change it any more */
 	assert_int_equal(bpfvm_map_update(ro, &zero, &blocked, BPF_ANY), -EPERM);
 	assert_int_equal(bpfvm_map_freeze(ro), -EBUSY);
+	/* the variable behind it, as `bpfvm run --set` finds it */
+	const char *gmap = NULL;
+	size_t goff = 99, gsize = 0;
+	assert_int_equal(bpfvm_obj_global(l.obj, "blocked_saddr", &gmap, &goff, &gsize), 0);
+	assert_string_equal(gmap, ".rodata");
+	assert_int_equal(goff, 0);
+	assert_int_equal(gsize, 4);
+	assert_int_equal(bpfvm_obj_global(l.obj, "xdp_count_prog", &gmap, &goff, &gsize), BPFVM_EINVAL);
 	close_loaded(&l);
 	open_example_with("xdp_count", &l, ".rodata", &blocked, sizeof(blocked));
 	uint32_t ro_now = 0;

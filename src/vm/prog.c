@@ -39,7 +39,8 @@ void bpfvm_prog_free(bpfvm_prog *prog)
 }
 
 /* Fills ops[] from insns[]: absolute jump targets, sign-extended immediates,
- * full lddw values, helper entries. */
+ * full lddw values, helper entries, and the trusted interpreter's handler
+ * addresses. */
 static int predecode(bpfvm_prog *p, struct bpfvm_error *err)
 {
 	for (size_t pc = 0; pc < p->n; pc++) {
@@ -86,6 +87,7 @@ static int predecode(bpfvm_prog *p, struct bpfvm_error *err)
 			break;
 		}
 	}
+	vm_interp_predecode(p); /* the trusted interpreter's handlers (ops[].fast) */
 	return 0;
 }
 

@@ -72,6 +72,12 @@ struct vm_op {
 	uint8_t dst, src;
 	int32_t off;   /* memory offset, or absolute target index for jumps and local calls */
 	uint64_t imm;  /* imm sign-extended to 64 bits; lddw: the full value; call: struct vm_helper * */
+	/* Trusted interpreter only (vm_interp_predecode): the address of the
+	 * handler that runs from this slot (direct threading: no table lookup
+	 * per dispatch). It may be a fused handler that runs this instruction
+	 * and the next one or two (whose own slots keep their plain handlers, so
+	 * jumps into them still work). Other engines ignore it and use op. */
+	const void *fast;
 };
 
 struct vm_jit_image; /* src/jit/jit.h */
@@ -105,7 +111,7 @@ struct vm_region {
 struct vm_frame {
 	uint64_t saved[4];   /* r6..r9 of the caller */
 	uint64_t saved_r10;
-	size_t ret_pc;
+	const struct vm_op *ret; /* the interpreter's return point (tail calls happen only at depth 0) */
 };
 
 #define VM_MAX_TAIL_CALLS 33 /* the kernel's MAX_TAIL_CALL_CNT */
@@ -159,6 +165,9 @@ struct bpfvm_exec {
  * frame; 0 or BPFVM_E*. */
 int vm_interp_run(bpfvm_exec *ex, uint64_t regs[11], size_t start_pc, int base_depth, uint64_t *r0);
 int vm_interp_run_checked(bpfvm_exec *ex, uint64_t regs[11], size_t start_pc, int base_depth, uint64_t *r0);
+/* Fills ops[].fast of a pre-decoded program for the trusted interpreter
+ * (handler addresses, fused sequences); called once at load. */
+void vm_interp_predecode(bpfvm_prog *prog);
 
 /* From a helper: calls the BPF callback whose handle (an lddw src 4 value) is
  * func with r1..r5 = args, in a new frame; stores its r0. 0 or BPFVM_E*

@@ -383,7 +383,8 @@ int cli_cmd_run(int argc, char **argv)
 			for (size_t i = 0; ofds && i < nm; i++)
 				ofds[i] = bpfvm_obj_map(obj, i)->fd;
 			struct bpfvm_verify_opts vo = { .sz = sizeof(vo), .prog_type = pi->type, .fd_array = ofds,
-							.fd_array_len = nm, .log_level = log_level };
+							.fd_array_len = nm, .log_level = log_level,
+							.global_funcs = pi->global_funcs, .nglobal_funcs = pi->nglobal_funcs };
 			if (ofds && bpfvm_verify(env, pi->insns, pi->ninsns, &vo, NULL, log, popts.log_len, NULL) ==
 					    BPFVM_EVERIFY)
 				fputs(log, stderr);

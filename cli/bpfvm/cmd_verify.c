@@ -79,10 +79,13 @@ static void usage(void)
 /* Verifies one program and reports it; returns 0 accepted, 1 rejected, or
  * another exit code. */
 static int verify_one(bpfvm_env *env, const char *file, const char *label, const struct bpf_insn *insns, size_t n,
-		      uint32_t type, const int *fds, size_t nfds, int log_level, uint32_t mem_size, char *log)
+		      uint32_t type, const int *fds, size_t nfds, int log_level, uint32_t mem_size, char *log,
+		      const struct bpfvm_obj_prog_info *pi)
 {
 	struct bpfvm_verify_opts vo = { .sz = sizeof(vo), .prog_type = type, .fd_array = fds, .fd_array_len = nfds,
-					.log_level = log_level ? log_level : 1, .raw_mem_size = mem_size };
+					.log_level = log_level ? log_level : 1, .raw_mem_size = mem_size,
+					.global_funcs = pi ? pi->global_funcs : NULL,
+					.nglobal_funcs = pi ? pi->nglobal_funcs : 0 };
 	struct bpfvm_verify_result res = { .sz = sizeof(res) };
 	struct bpfvm_error err;
 	memset(&err, 0, sizeof(err));
@@ -171,7 +174,7 @@ static int verify_elf(const char *in, const char *name, const char *want, int lo
 			r = pi->load_error ? cli_exit_for(pi->load_error, 1) : CLI_EXIT_PROG;
 		} else {
 			r = verify_one(env, name, label, pi->insns, pi->ninsns, pi->type, fds, nmaps, log_level, mem_size,
-				       log);
+				       log, pi);
 		}
 		if (r && (!worst || worst == CLI_EXIT_PROG))
 			worst = r;
@@ -301,7 +304,7 @@ int cli_cmd_verify(int argc, char **argv)
 	/* bpfvm_verify makes the structural checks too, in the kernel's words
 	 * (a load would say them in the loader's) */
 	rc = verify_one(env, name, NULL, prog_file.insns, prog_file.n, type, fds, prog_file.nmaps, log_level,
-			(uint32_t)mem_size, log);
+			(uint32_t)mem_size, log, NULL);
 out:
 	if (rc == 0 && fflush(stdout) != 0) {
 		cli_error("<stdout>", NULL, "write error");

@@ -120,6 +120,24 @@ enum bpfvm_prog_flags {
  * raw-memory convention: r1 = memory, r2 = its length (the conformance suite's). */
 #define BPFVM_PROG_TYPE_RAW 0
 
+/* A global (non-static) function of a program, as BTF describes it (clang
+ * -g): the kernel verifies it once on its own, for any arguments of its
+ * declared types, and a call to it only checks the arguments (r0 is then an
+ * unknown scalar). The ELF loader fills these from the object's BTF. */
+enum bpfvm_func_arg {
+	BPFVM_FUNC_ARG_SCALAR = 1,   /* integers, enums: any value */
+	BPFVM_FUNC_ARG_CTX,          /* pointer to the program's context */
+	BPFVM_FUNC_ARG_MEM,          /* pointer to arg_size bytes, or NULL */
+	BPFVM_FUNC_ARG_UNSUPPORTED,  /* a type the verifier cannot check (void *, ...) */
+};
+struct bpfvm_func_info {
+	uint32_t insn;               /* the function's first slot */
+	const char *name;
+	uint8_t nargs;
+	uint8_t arg[5];              /* enum bpfvm_func_arg */
+	uint32_t arg_size[5];
+};
+
 struct bpfvm_prog_opts {
 	size_t sz;         /* sizeof(struct bpfvm_prog_opts) */
 	const char *name;  /* copied; NULL for "prog" */
@@ -134,6 +152,8 @@ struct bpfvm_prog_opts {
 	size_t log_len;
 	int log_level;
 	uint32_t raw_mem_size; /* raw programs: r1 has at least this many bytes (bpfvm_verify_opts) */
+	const struct bpfvm_func_info *global_funcs; /* for the verifier (borrowed during the load) */
+	size_t nglobal_funcs;
 };
 
 /* Validates and loads n instruction slots (copied). On success *out owns a new
@@ -472,6 +492,8 @@ struct bpfvm_verify_opts {
 	size_t fd_array_len;
 	int log_level;           /* 0 no log; 1 the path that failed, or the statistics; 2 every step */
 	uint32_t raw_mem_size;   /* raw programs: bytes r1 points to at least */
+	const struct bpfvm_func_info *global_funcs; /* global functions (borrowed) */
+	size_t nglobal_funcs;
 };
 
 struct bpfvm_verify_result {
@@ -625,6 +647,10 @@ struct bpfvm_obj_prog_info {
 	bpfvm_prog *prog;     /* the loaded program, or NULL */
 	int load_error;       /* 0, or why it was not loaded (BPFVM_E*) */
 	const char *load_msg; /* "" or one line: why it was not loaded */
+	/* Its global (non-static) subprograms, from BTF: what the loader gives
+	 * the verifier (bpfvm_verify_opts.global_funcs). */
+	const struct bpfvm_func_info *global_funcs;
+	size_t nglobal_funcs;
 };
 
 size_t bpfvm_obj_prog_count(const bpfvm_obj *obj);

@@ -277,3 +277,62 @@ int ldr_btf_load(bpfvm_obj *obj, struct bpfvm_error *err)
 		return ldr_err(err, BPFVM_EFORMAT, ldr_sec_off(obj, obj->btf_sec, 0), "section '.BTF': %s", why);
 	return obj->btf_ext_sec ? load_ext(obj, err) : 0;
 }
+
+/* ---- global functions ---- */
+
+/* What a parameter of a global function is to the verifier. */
+static int classify_arg(const struct btf *btf, uint32_t type_id, uint32_t *size)
+{
+	const struct btf_type *t = btf__type_by_id(btf, btf__resolve_type(btf, type_id));
+	*size = 0;
+	if (!t)
+		return BPFVM_FUNC_ARG_UNSUPPORTED;
+	if (btf_is_int(t) || btf_is_enum(t) || btf_is_enum64(t))
+		return BPFVM_FUNC_ARG_SCALAR;
+	if (!btf_is_ptr(t))
+		return BPFVM_FUNC_ARG_UNSUPPORTED;
+	int target = btf__resolve_type(btf, t->type);
+	const struct btf_type *pt = target > 0 ? btf__type_by_id(btf, (uint32_t)target) : NULL;
+	if (pt && btf_is_struct(pt)) {
+		const char *name = btf__name_by_offset(btf, pt->name_off);
+		if (name && (strcmp(name, "__sk_buff") == 0 || strcmp(name, "xdp_md") == 0))
+			return BPFVM_FUNC_ARG_CTX;
+	}
+	long sz = target > 0 ? btf__resolve_size(btf, (uint32_t)target) : -1;
+	if (sz <= 0)
+		return BPFVM_FUNC_ARG_UNSUPPORTED;
+	*size = (uint32_t)sz;
+	return BPFVM_FUNC_ARG_MEM;
+}
+
+int ldr_btf_global_funcs(bpfvm_obj *obj, struct bpfvm_obj_prog_info *p, struct bpfvm_error *err)
+{
+	if (!obj->btf || p->nfuncs < 2)
+		return 0;
+	struct bpfvm_func_info *out = ldr_alloc(obj, p->nfuncs * sizeof(*out));
+	if (!out)
+		return ldr_err(err, BPFVM_ENOMEM, -1, "out of memory");
+	size_t n = 0;
+	for (size_t k = 1; k < p->nfuncs; k++) { /* 0 is the program itself */
+		int id = btf__find_by_name_kind(obj->btf, p->funcs[k].name, BTF_KIND_FUNC);
+		const struct btf_type *f = id > 0 ? btf__type_by_id(obj->btf, (uint32_t)id) : NULL;
+		if (!f || btf_vlen(f) != BTF_FUNC_GLOBAL) /* a FUNC keeps its linkage in vlen */
+			continue;
+		const struct btf_type *proto = btf__type_by_id(obj->btf, f->type);
+		if (!proto || !btf_is_func_proto(proto))
+			continue;
+		struct bpfvm_func_info *g = &out[n++];
+		g->insn = (uint32_t)p->funcs[k].insn;
+		g->name = p->funcs[k].name;
+		uint16_t nparams = btf_vlen(proto);
+		g->nargs = nparams > 5 ? 5 : (uint8_t)nparams;
+		const struct btf_param *params = btf_params(proto);
+		for (uint8_t a = 0; a < g->nargs; a++)
+			g->arg[a] = (uint8_t)classify_arg(obj->btf, params[a].type, &g->arg_size[a]);
+		if (nparams > 5)
+			g->arg[4] = BPFVM_FUNC_ARG_UNSUPPORTED;
+	}
+	p->global_funcs = n ? out : NULL;
+	p->nglobal_funcs = n;
+	return 0;
+}

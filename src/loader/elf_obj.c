@@ -525,6 +525,7 @@ static int load_progs(bpfvm_obj *obj, struct bpfvm_error *err)
 		struct bpfvm_prog_opts po = {
 			.sz = sizeof(po), .name = p->name, .flags = obj->prog_flags, .type = p->type,
 			.fd_array = obj->nmaps ? obj->map_fds : NULL, .fd_array_len = obj->nmaps,
+			.global_funcs = p->global_funcs, .nglobal_funcs = p->nglobal_funcs,
 		};
 		struct bpfvm_error e;
 		memset(&e, 0, sizeof(e));
@@ -712,6 +713,8 @@ static int open_image(bpfvm_env *env, uint8_t *image, size_t len, const char *pa
 	rc = rc ? rc : init_progs(obj, err);
 	for (size_t i = 0; !rc && i < obj->nprogs; i++)
 		rc = ldr_link_prog(obj, i, err);
+	for (size_t i = 0; !rc && i < obj->nprogs; i++)
+		rc = ldr_btf_global_funcs(obj, &obj->progs[i], err);
 	if (!rc && !(obj->flags & (BPFVM_OBJ_F_NO_LOAD | BPFVM_OBJ_F_DEFER_LOAD)))
 		rc = load_obj(obj, err);
 	if (rc) {

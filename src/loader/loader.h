@@ -160,6 +160,9 @@ struct bpfvm_obj {
 char *ldr_strndup(bpfvm_obj *obj, const char *s, size_t n);
 char *ldr_strdup(bpfvm_obj *obj, const char *s);
 char *ldr_sprintf(bpfvm_obj *obj, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The program's global subprograms, from BTF (func linkage and
+ * prototypes), into p->global_funcs (arena). */
+int ldr_btf_global_funcs(bpfvm_obj *obj, struct bpfvm_obj_prog_info *p, struct bpfvm_error *err);
 void *ldr_alloc(bpfvm_obj *obj, size_t size); /* zeroed, lives as long as obj */
 /* Fills err (code, offset; insn -1) with a one-line message; returns code. */
 int ldr_err(struct bpfvm_error *err, int code, long offset, const char *fmt, ...)

@@ -577,6 +577,59 @@ int vf_check_callx(struct vf_env *e, const struct bpf_insn *insn)
 
 /* ---- bpf-to-bpf calls ---- */
 
+/* A call of a global function: it is verified on its own for any
+ * arguments of its types (bpfvm_verify walks it later), so the call checks
+ * the arguments against those types, and r0 is then an unknown scalar. */
+static int global_call(struct vf_env *e, int sub)
+{
+	const struct bpfvm_func_info *g = &e->gfuncs[e->sub[sub].global - 1];
+	if (e->log_level)
+		vf_log(e, "Func#%d ('%s') is global and assumed valid.\n", sub, g->name ? g->name : "");
+	for (int a = 0; a < g->nargs; a++) {
+		int regno = a + 1;
+		int rc = vf_check_reg_arg(e, regno, VF_SRC_OP);
+		if (rc)
+			return rc;
+		struct vf_reg *r = &vf_regs(e)[regno];
+		char t[48];
+		switch (g->arg[a]) {
+		case BPFVM_FUNC_ARG_SCALAR:
+			if (r->type != VF_SCALAR)
+				return vf_fail(e, "R%d is not a scalar", regno);
+			break;
+		case BPFVM_FUNC_ARG_CTX:
+			if (r->type != VF_PTR_TO_CTX)
+				return vf_fail(e, "arg#%d expects pointer to ctx", a);
+			rc = vf_check_ptr_off_reg(e, r, regno);
+			if (rc)
+				return rc;
+			break;
+		case BPFVM_FUNC_ARG_MEM:
+			/* NULL, or memory the callee may read and write */
+			if (r->type == VF_SCALAR && vf_reg_is_null(r))
+				break;
+			rc = vf_check_helper_mem(e, regno, g->arg_size[a], false, false, false);
+			if (!rc)
+				rc = vf_check_helper_mem(e, regno, g->arg_size[a], true, false, false);
+			if (rc)
+				return rc;
+			break;
+		default:
+			return vf_fail(e, "arg#%d of %s() has a type bpfvm cannot check (%s)", a, g->name ? g->name : "",
+				       vf_type_str(r->type, t, sizeof(t)));
+		}
+	}
+	e->sub[sub].called = 1;
+	struct vf_reg *regs = vf_regs(e);
+	for (int i = 1; i <= 5; i++) {
+		vf_mark_not_init(&regs[i]);
+		regs[i].live |= VF_LIVE_WRITTEN;
+	}
+	vf_mark_unknown(&regs[0]);
+	regs[0].live |= VF_LIVE_WRITTEN;
+	return 0;
+}
+
 int vf_check_subprog_call(struct vf_env *e, const struct bpf_insn *insn, int *insn_idx)
 {
 	struct vf_state *st = e->cur;
@@ -584,6 +637,12 @@ int vf_check_subprog_call(struct vf_env *e, const struct bpf_insn *insn, int *in
 	int sub = vf_find_subprog(e, target);
 	if (sub < 0)
 		return vf_fail(e, "target of func call at insn %d is not a program", target);
+	if (e->sub[sub].global) {
+		int rc = global_call(e, sub);
+		if (!rc)
+			*insn_idx += 1;
+		return rc;
+	}
 	if (st->curframe + 1 >= VF_MAX_FRAMES)
 		return vf_fail(e, "the call stack of %d frames is too deep", st->curframe + 2);
 	struct vf_frame *caller = vf_cur_frame(st);
@@ -687,5 +746,11 @@ int vf_check_exit(struct vf_env *e)
 			vf_fail(e, "Unreleased reference id=%u alloc_insn=%d", st->refs[i].id, st->refs[i].insn);
 		return vf_fail(e, "BPF_EXIT instruction in main prog would lead to reference leak");
 	}
-	return vf_check_reg_arg(e, 0, VF_SRC_OP);
+	int rc = vf_check_reg_arg(e, 0, VF_SRC_OP);
+	if (!rc && e->in_global >= 0 && vf_regs(e)[0].type != VF_SCALAR) {
+		char t[48];
+		return vf_fail(e, "At subprogram exit the register R0 is not a scalar value (%s)",
+			       vf_type_str(vf_regs(e)[0].type, t, sizeof(t)));
+	}
+	return rc;
 }

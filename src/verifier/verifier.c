@@ -774,6 +774,62 @@ static int init_state(struct vf_env *e)
 	return 0;
 }
 
+/* The walk of a global function: frame 0 of that subprogram, its arguments
+ * as their types allow (any scalar, the context, memory of the pointed-to
+ * type's size or NULL). The checkpoints of earlier walks are set aside:
+ * they belong to other call chains. */
+static int check_global(struct vf_env *e, int sub)
+{
+	const struct bpfvm_func_info *g = &e->gfuncs[e->sub[sub].global - 1];
+	e->sub[sub].verified = 1;
+	for (size_t i = 0; i < e->n; i++)
+		while (e->explored[i]) {
+			struct vf_sl *sl = e->explored[i];
+			e->explored[i] = sl->next;
+			sl->next = e->all_sl;
+			e->all_sl = sl;
+		}
+	vf_state_free(e->cur);
+	e->cur = NULL;
+	struct vf_state *st = vf_state_new();
+	if (!st)
+		return VF_ENOMEM;
+	st->frame[0] = vf_frame_new(0, sub, -1);
+	if (!st->frame[0]) {
+		vf_state_free(st);
+		return VF_ENOMEM;
+	}
+	st->branches = 1;
+	st->first_insn_idx = e->sub[sub].start;
+	st->last_insn_idx = -1;
+	struct vf_reg *regs = st->frame[0]->regs;
+	for (int a = 0; a < g->nargs; a++) {
+		struct vf_reg *r = &regs[a + 1];
+		switch (g->arg[a]) {
+		case BPFVM_FUNC_ARG_SCALAR:
+			vf_mark_unknown(r);
+			break;
+		case BPFVM_FUNC_ARG_CTX:
+			vf_mark_known_zero_ptr(r, VF_PTR_TO_CTX);
+			break;
+		case BPFVM_FUNC_ARG_MEM:
+			vf_mark_known_zero_ptr(r, VF_PTR_TO_MEM | VF_MAYBE_NULL);
+			r->range = g->arg_size[a];
+			r->id = ++e->id_gen;
+			break;
+		default:
+			break; /* a call could not pass it: no caller reaches here */
+		}
+	}
+	e->cur = st;
+	e->in_global = sub;
+	e->insn_idx = e->sub[sub].start;
+	e->prev_insn_idx = -1;
+	if (e->log_level)
+		vf_log(e, "Validating %s() func#%d...\n", g->name ? g->name : "", sub);
+	return 0;
+}
+
 static void env_free(struct vf_env *e)
 {
 	for (size_t i = 0; i < e->nstack; i++)
@@ -855,14 +911,37 @@ int bpfvm_verify(bpfvm_env *env, const struct bpf_insn *insns, size_t n, const s
 	e->aux = calloc(n, sizeof(*e->aux));
 	e->explored = calloc(n, sizeof(*e->explored));
 	int rc = (!e->aux || !e->explored) ? VF_ENOMEM : 0;
+	e->gfuncs = o.global_funcs;
+	e->ngfuncs = o.global_funcs ? o.nglobal_funcs : 0;
+	e->in_global = -1;
 	if (!rc)
 		rc = vf_check_cfg(e);
+	for (size_t g = 0; !rc && g < e->ngfuncs; g++) {
+		int s = vf_find_subprog(e, (int)e->gfuncs[g].insn);
+		if (s > 0) /* never the program itself */
+			e->sub[s].global = (int16_t)(g + 1);
+	}
 	if (!rc) {
 		e->insn_idx = 0;
 		rc = init_state(e);
 	}
 	if (!rc)
 		rc = do_check(e);
+	/* then the global functions that were called, each on its own (a
+	 * walk may call further ones) */
+	for (bool more = true; !rc && more;) {
+		more = false;
+		for (int s = 0; !rc && s < e->nsub; s++)
+			if (e->sub[s].global && e->sub[s].called && !e->sub[s].verified) {
+				rc = check_global(e, s);
+				if (!rc)
+					rc = do_check(e);
+				if (!rc && e->log_level)
+					vf_log(e, "Func#%d ('%s') is safe for any args that match its prototype\n", s,
+					       e->gfuncs[e->sub[s].global - 1].name ? e->gfuncs[e->sub[s].global - 1].name : "");
+				more = true;
+			}
+	}
 	if (!rc)
 		rc = check_max_stack_depth(e);
 	if (!rc) {

@@ -53,6 +53,8 @@ struct vf_subprog {
 	uint8_t has_ld_abs;
 	uint8_t is_cb;         /* used as a callback */
 	uint8_t called;        /* target of a bpf-to-bpf call */
+	uint8_t verified;      /* global functions: walked on their own */
+	int16_t global;        /* 1 + index into vf_env.gfuncs, 0 when static */
 };
 
 /* Per-instruction facts. */
@@ -108,6 +110,9 @@ struct vf_env {
 	const int *fd_array;
 	size_t fd_array_len;
 	uint32_t raw_mem_size;
+	const struct bpfvm_func_info *gfuncs; /* global functions (borrowed) */
+	size_t ngfuncs;
+	int in_global;               /* the walk of a global function (its subprog index), else -1 */
 	struct vf_aux *aux;
 	struct vf_subprog sub[VF_MAX_SUBPROGS + 1];
 	int nsub;

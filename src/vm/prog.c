@@ -160,6 +160,10 @@ int bpfvm_prog_load(bpfvm_env *env, const struct bpf_insn *insns, size_t n, cons
 			vo.log_level = log_len ? opts->log_level : 0;
 			vo.raw_mem_size = opts->raw_mem_size;
 		}
+		if (opts_sz >= offsetof(struct bpfvm_prog_opts, nglobal_funcs) + sizeof(opts->nglobal_funcs)) {
+			vo.global_funcs = opts->global_funcs;
+			vo.nglobal_funcs = opts->global_funcs ? opts->nglobal_funcs : 0;
+		}
 		rc = bpfvm_verify(env, p->insns, n, &vo, NULL, log, log_len, err);
 		if (rc) {
 			bpfvm_prog_free(p);

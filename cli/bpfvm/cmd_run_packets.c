@@ -276,6 +276,12 @@ int cli_run_packets(const struct cli_run_cfg *cfg, bpfvm_env *env, const bpfvm_p
 			   : bpfvm_pktsrc_open_file(cfg->pcap, &src, &err);
 	if (rc < 0)
 		return source_error(what, &err);
+	if (cfg->live) {
+		/* as tcpdump says it: from here on frames are captured (scripts
+		 * wait for this line before they send traffic) */
+		fprintf(stderr, "bpfvm: listening on %s\n", cfg->live);
+		fflush(stderr);
+	}
 
 	bpfvm_exec *ex = bpfvm_exec_new(env);
 	uint8_t *rawbuf = NULL;

@@ -410,9 +410,18 @@ fi
 if [ -n "$live_skip" ]; then
 	echo "skipping the live run: $live_skip"
 else
+	# wait_listening PID FILE: until bpfvm says the capture is on (at most 10 s)
+	wait_listening() {
+		for ((w = 0; w < 100; w++)); do
+			grep -q '^bpfvm: listening on lo$' "$2" 2>/dev/null && return 0
+			kill -0 "$1" 2>/dev/null || return 1
+			sleep 0.1
+		done
+		return 1
+	}
 	timeout 60 "$BPFVM" run "$PROG" --live lo --seconds 2 --json >live.json 2>live.err &
 	pid=$!
-	sleep 1 # let the capture start
+	wait_listening $pid live.err || bad "live run: no 'listening on lo' line: $(cat live.err)"
 	# small pauses so that no burst outruns the capture ring
 	"$B/trafficgen" --tcp 3 --udp 4 --icmp 2 --delay-ms 20 >gen.txt 2>gen.err
 	# The packet source waits for frames without a time limit (see
@@ -449,6 +458,7 @@ EOF
 	# last one final. Traffic keeps coming so that reports are due (see above).
 	timeout 60 "$BPFVM" run "$PROG" --live lo --seconds 1.6 --interval 0.4 --json >ival.json 2>ival.err &
 	pid=$!
+	wait_listening $pid ival.err || bad "--interval: no 'listening on lo' line: $(cat ival.err)"
 	for ((i = 0; i < 100 && $(kill -0 $pid 2>/dev/null && echo 1 || echo 0); i++)); do
 		"$B/trafficgen" --tcp 0 --udp 1 --icmp 0 >/dev/null 2>&1
 		sleep 0.1

@@ -72,7 +72,9 @@ void vm_exec_add_region(bpfvm_exec *ex, const void *start, size_t len, int writa
  * loop is kept a loop (not turned back into memset) by the optimize
  * attribute. */
 typedef uint64_t v2u64 __attribute__((vector_size(16)));
+#if defined(__GNUC__) && !defined(__clang__)
 __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#endif
 static void zero_entry_frame(uint8_t *stack)
 {
 	v2u64 *q = (v2u64 *)(void *)stack;

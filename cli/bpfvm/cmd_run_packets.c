@@ -276,12 +276,6 @@ int cli_run_packets(const struct cli_run_cfg *cfg, bpfvm_env *env, const bpfvm_p
 			   : bpfvm_pktsrc_open_file(cfg->pcap, &src, &err);
 	if (rc < 0)
 		return source_error(what, &err);
-	if (cfg->live) {
-		/* as tcpdump says it: from here on frames are captured (scripts
-		 * wait for this line before they send traffic) */
-		fprintf(stderr, "bpfvm: listening on %s\n", cfg->live);
-		fflush(stderr);
-	}
 
 	bpfvm_exec *ex = bpfvm_exec_new(env);
 	uint8_t *rawbuf = NULL;
@@ -302,6 +296,12 @@ int cli_run_packets(const struct cli_run_cfg *cfg, bpfvm_env *env, const bpfvm_p
 	stop_requested = 0;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
+	if (cfg->live) {
+		/* as tcpdump says it: from here on frames are captured and Ctrl-C
+		 * ends the run with its report (scripts wait for this line) */
+		fprintf(stderr, "bpfvm: listening on %s\n", cfg->live);
+		fflush(stderr);
+	}
 
 	double t0 = now_s(), t = t0, next_report = t0 + cfg->interval;
 	struct progress prog_state = {.on = !cfg->live && isatty(STDERR_FILENO), .start = t0, .next = t0 + 0.5};
@@ -385,10 +385,13 @@ int cli_run_packets(const struct cli_run_cfg *cfg, bpfvm_env *env, const bpfvm_p
 		}
 	}
 	progress_clear(&prog_state);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	/* the handlers stay until the final report is out: a second Ctrl-C (or
+	 * `timeout`, which signals the command and then its process group) must
+	 * not kill the run while it reports */
 	if (rc == 0)
 		rc = report(cfg, &ret, env, 1, now_s() - t0);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
 	free(ret.tab);
 	free(rawbuf);
 	bpfvm_exec_free(ex);

@@ -485,7 +485,7 @@ EOF
 	# SIGINT ends a live run with its final report and exit status 0
 	timeout 60 "$BPFVM" run "$PROG" --live lo >int.txt 2>int.err &
 	pid=$!
-	sleep 1
+	wait_listening $pid int.err || bad "SIGINT: no 'listening on lo' line: $(cat int.err)"
 	kill -INT $pid
 	for ((i = 0; i < 100 && $(kill -0 $pid 2>/dev/null && echo 1 || echo 0); i++)); do
 		"$B/trafficgen" --tcp 0 --udp 1 --icmp 0 >/dev/null 2>&1

@@ -34,19 +34,5 @@ md="$build/bench/suite-results.md"
 "$build/bench/bench_suite" --objdir "$build/bench/suite" --markdown "$md" "$@"
 
 if [ "${RECORD:-0}" = 1 ]; then
-	results="$root/bench/RESULTS.md"
-	begin='<!-- suite-table:begin -->'
-	end='<!-- suite-table:end -->'
-	if [ -f "$results" ] && grep -qF "$begin" "$results" && grep -qF "$end" "$results"; then
-		tmp=$(mktemp)
-		awk -v b="$begin" -v e="$end" -v t="$md" '
-			$0 == b { print; while ((getline l < t) > 0) print l; skip = 1; next }
-			$0 == e { skip = 0 }
-			!skip { print }' "$results" >"$tmp"
-		cat "$tmp" >"$results"
-		rm -f "$tmp"
-	else
-		{ echo "# Benchmark suite results"; echo; echo "$begin"; cat "$md"; echo "$end"; } >"$results"
-	fi
-	echo "wrote the tables into $results" >&2
+	"$root/bench/record-table.sh" suite "$md" "# Benchmark suite results"
 fi

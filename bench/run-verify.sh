@@ -36,19 +36,5 @@ md="$build/bench/verify-results.md"
 	--markdown "$md" "$@"
 
 if [ "${RECORD:-0}" = 1 ]; then
-	results="$root/bench/RESULTS.md"
-	begin='<!-- verify-table:begin -->'
-	end='<!-- verify-table:end -->'
-	if [ -f "$results" ] && grep -qF "$begin" "$results" && grep -qF "$end" "$results"; then
-		tmp=$(mktemp)
-		awk -v b="$begin" -v e="$end" -v t="$md" '
-			$0 == b { print; while ((getline l < t) > 0) print l; skip = 1; next }
-			$0 == e { skip = 0 }
-			!skip { print }' "$results" >"$tmp"
-		cat "$tmp" >"$results"
-		rm -f "$tmp"
-	else
-		{ echo; echo "## Verification time"; echo; echo "$begin"; cat "$md"; echo "$end"; } >>"$results"
-	fi
-	echo "wrote the table into $results" >&2
+	"$root/bench/record-table.sh" verify "$md" "## Verification time"
 fi

@@ -575,30 +575,41 @@ int bpfvm_obj_load(bpfvm_obj *obj, struct bpfvm_error *err)
 	return rc;
 }
 
+/* The map called name: by its name in the object first, then by its name
+ * in env (bpfvm_obj_map_by_name's rule). */
+static struct ldr_map *find_map(const bpfvm_obj *obj, const char *name)
+{
+	for (size_t i = 0; i < obj->nmaps; i++)
+		if (strcmp(obj->maps[i].info.name, name) == 0)
+			return &obj->maps[i];
+	for (size_t i = 0; i < obj->nmaps; i++)
+		if (strcmp(obj->maps[i].info.env_name, name) == 0)
+			return &obj->maps[i];
+	return NULL;
+}
+
+static bool is_global_data(const struct ldr_map *m)
+{
+	return m->info.kind == BPFVM_OBJ_MAP_DATA || m->info.kind == BPFVM_OBJ_MAP_RODATA ||
+	       m->info.kind == BPFVM_OBJ_MAP_BSS;
+}
+
 void *bpfvm_obj_map_initial_value(bpfvm_obj *obj, const char *name, size_t *size)
 {
 	if (!obj || !name || obj->loaded)
 		return NULL;
-	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < obj->nmaps; i++) {
-			struct ldr_map *m = &obj->maps[i];
-			const char *n = pass ? m->info.env_name : m->info.name;
-			int global = m->info.kind == BPFVM_OBJ_MAP_DATA || m->info.kind == BPFVM_OBJ_MAP_RODATA ||
-				     m->info.kind == BPFVM_OBJ_MAP_BSS;
-			if (!global || !n || strcmp(n, name) != 0)
-				continue;
-			if (!m->init) { /* .bss: zeroes until now */
-				m->init = ldr_alloc(obj, m->info.value_size ? m->info.value_size : 1);
-				if (!m->init)
-					return NULL;
-				memset(m->init, 0, m->info.value_size);
-				m->init_len = m->info.value_size;
-			}
-			if (size)
-				*size = m->init_len;
-			return m->init;
-		}
-	return NULL;
+	struct ldr_map *m = find_map(obj, name);
+	if (!m || !is_global_data(m))
+		return NULL;
+	if (!m->init) { /* .bss: zeroes until now (ldr_alloc zeroes) */
+		m->init = ldr_alloc(obj, m->info.value_size ? m->info.value_size : 1);
+		if (!m->init)
+			return NULL;
+		m->init_len = m->info.value_size;
+	}
+	if (size)
+		*size = m->init_len;
+	return m->init;
 }
 
 int bpfvm_obj_global(const bpfvm_obj *obj, const char *name, const char **map, size_t *off, size_t *size)
@@ -611,9 +622,7 @@ int bpfvm_obj_global(const bpfvm_obj *obj, const char *name, const char **map, s
 			continue;
 		for (size_t k = 0; k < obj->nmaps; k++) {
 			const struct ldr_map *m = &obj->maps[k];
-			int global = m->info.kind == BPFVM_OBJ_MAP_DATA || m->info.kind == BPFVM_OBJ_MAP_RODATA ||
-				     m->info.kind == BPFVM_OBJ_MAP_BSS;
-			if (!global || m->sec != y->sym.st_shndx || y->sym.st_value + y->sym.st_size > m->info.value_size)
+			if (!is_global_data(m) || m->sec != y->sym.st_shndx || y->sym.st_value + y->sym.st_size > m->info.value_size)
 				continue;
 			if (map)
 				*map = m->info.name;
@@ -849,15 +858,8 @@ const struct bpfvm_obj_map_info *bpfvm_obj_map(const bpfvm_obj *obj, size_t i)
 
 bpfvm_map *bpfvm_obj_map_by_name(const bpfvm_obj *obj, const char *name)
 {
-	if (!obj || !name)
-		return NULL;
-	for (size_t i = 0; i < obj->nmaps; i++)
-		if (strcmp(obj->maps[i].info.name, name) == 0)
-			return obj->maps[i].info.map;
-	for (size_t i = 0; i < obj->nmaps; i++)
-		if (strcmp(obj->maps[i].info.env_name, name) == 0)
-			return obj->maps[i].info.map;
-	return NULL;
+	const struct ldr_map *m = obj && name ? find_map(obj, name) : NULL;
+	return m ? m->info.map : NULL;
 }
 
 size_t bpfvm_obj_reloc_count(const bpfvm_obj *obj)

@@ -745,19 +745,29 @@ continue_func:
 
 /* ---- setup and the public entry ---- */
 
-static int init_state(struct vf_env *e)
+/* The first state of a walk from subprogram sub's first instruction: one
+ * frame, nothing but r10 initialised. */
+static struct vf_state *entry_state(struct vf_env *e, int sub)
 {
 	struct vf_state *st = vf_state_new();
 	if (!st)
-		return VF_ENOMEM;
-	st->frame[0] = vf_frame_new(0, 0, -1);
+		return NULL;
+	st->frame[0] = vf_frame_new(0, sub, -1);
 	if (!st->frame[0]) {
 		vf_state_free(st);
-		return VF_ENOMEM;
+		return NULL;
 	}
 	st->branches = 1;
-	st->first_insn_idx = 0;
+	st->first_insn_idx = e->sub[sub].start;
 	st->last_insn_idx = -1;
+	return st;
+}
+
+static int init_state(struct vf_env *e)
+{
+	struct vf_state *st = entry_state(e, 0);
+	if (!st)
+		return VF_ENOMEM;
 	struct vf_reg *regs = st->frame[0]->regs;
 	if (e->prog_type == BPFVM_PROG_TYPE_RAW) {
 		vf_mark_known_zero_ptr(&regs[1], VF_PTR_TO_MEM | VF_RAWMEM);
@@ -791,17 +801,9 @@ static int check_global(struct vf_env *e, int sub)
 		}
 	vf_state_free(e->cur);
 	e->cur = NULL;
-	struct vf_state *st = vf_state_new();
+	struct vf_state *st = entry_state(e, sub);
 	if (!st)
 		return VF_ENOMEM;
-	st->frame[0] = vf_frame_new(0, sub, -1);
-	if (!st->frame[0]) {
-		vf_state_free(st);
-		return VF_ENOMEM;
-	}
-	st->branches = 1;
-	st->first_insn_idx = e->sub[sub].start;
-	st->last_insn_idx = -1;
 	struct vf_reg *regs = st->frame[0]->regs;
 	for (int a = 0; a < g->nargs; a++) {
 		struct vf_reg *r = &regs[a + 1];

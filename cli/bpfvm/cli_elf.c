@@ -53,6 +53,23 @@ int cli_elf_open(const char *path, bpfvm_env *env, uint32_t flags, uint32_t prog
 	return 0;
 }
 
+int cli_add_set(const char *cmd, const char *val, const char **sets, size_t *nsets)
+{
+	if (*nsets == CLI_MAX_SETS)
+		return cli_usage_error(cmd, "more than %d --set options", CLI_MAX_SETS);
+	sets[(*nsets)++] = val;
+	return 0;
+}
+
+int *cli_elf_map_fds(const bpfvm_obj *obj)
+{
+	size_t n = bpfvm_obj_map_count(obj);
+	int *fds = calloc(n + 1, sizeof(*fds));
+	for (size_t i = 0; fds && i < n; i++)
+		fds[i] = bpfvm_obj_map(obj, i)->fd;
+	return fds;
+}
+
 /* Stores one NAME=VALUE into the object's initial values. */
 static int apply_set(const char *cmd, bpfvm_obj *obj, const char *set)
 {

@@ -20,7 +20,17 @@ int cli_elf_is_object(const char *path, int format);
  * failure (malformed object: exit 3, with the file offset). */
 int cli_elf_open(const char *path, bpfvm_env *env, uint32_t flags, uint32_t prog_flags, bpfvm_obj **out);
 
-/* The same, giving global variables new values before the maps are created
+/* The fds of the object's maps in index order (what its programs' lddw
+ * map_idx refer to, the fd_array for bpfvm_verify); malloc'd, NULL when out
+ * of memory. */
+int *cli_elf_map_fds(const bpfvm_obj *obj);
+
+/* --set NAME=VALUE, collected in order (at most CLI_MAX_SETS; the strings
+ * are the caller's). Returns 0 or a usage error's exit code. */
+#define CLI_MAX_SETS 64
+int cli_add_set(const char *cmd, const char *val, const char **sets, size_t *nsets);
+
+/* The same as cli_elf_open, giving global variables new values before the maps are created
  * and the programs verified (--set NAME=VALUE: a variable of .data, .rodata
  * or .bss of 1, 2, 4 or 8 bytes, VALUE decimal, negative or 0x hex). cmd
  * names the subcommand for usage errors (a bad or unknown --set: exit 2). */

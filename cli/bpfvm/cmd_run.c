@@ -22,8 +22,6 @@ enum {
 	OPT_PROGRAM, OPT_NO_VERIFY, OPT_LOG_LEVEL, OPT_SET,
 };
 
-#define MAX_SETS 64
-
 static const struct cli_opt opts[] = {
 	{"--help", 0, OPT_HELP},     {"-h", 0, OPT_HELP},         {"--mem", 1, OPT_MEM},
 	{"--mem-file", 1, OPT_MEM_FILE}, {"--engine", 1, OPT_ENGINE}, {"--trace", 0, OPT_TRACE},
@@ -180,7 +178,7 @@ int cli_cmd_run(int argc, char **argv)
 	const char *val, *mem_hex = NULL, *mem_file = NULL;
 	int syntax = BPFVM_SYNTAX_AUTO, format = CLI_FMT_AUTO, trace = 0, id, rc, have_type = 0;
 	int helpers = CLI_HELPERS_DEFAULT, elf = 0, no_verify = 0, log_level = 0;
-	const char *sets[MAX_SETS];
+	const char *sets[CLI_MAX_SETS];
 	size_t nsets = 0;
 	uint64_t lv;
 	const char *want = NULL;
@@ -210,12 +208,7 @@ int cli_cmd_run(int argc, char **argv)
 		case OPT_HELPERS: rc = cli_parse_helper_set("run", val, &helpers); break;
 		case OPT_PROGRAM: want = val; break;
 		case OPT_NO_VERIFY: no_verify = 1; break;
-		case OPT_SET:
-			if (nsets == MAX_SETS)
-				rc = cli_usage_error("run", "more than %d --set options", MAX_SETS);
-			else
-				sets[nsets++] = val;
-			break;
+		case OPT_SET: rc = cli_add_set("run", val, sets, &nsets); break;
 		case OPT_LOG_LEVEL:
 			if ((rc = cli_parse_u64("run", "--log-level", val, &lv)))
 				break;
@@ -378,12 +371,9 @@ int cli_cmd_run(int argc, char **argv)
 		const struct bpfvm_obj_prog_info *pi = bpfvm_obj_prog(obj, idx);
 		if (!pi->prog && pi->load_error == BPFVM_EVERIFY && log) {
 			/* the loader keeps only the reason: verify again for the log */
-			size_t nm = bpfvm_obj_map_count(obj);
-			int *ofds = calloc(nm + 1, sizeof(*ofds));
-			for (size_t i = 0; ofds && i < nm; i++)
-				ofds[i] = bpfvm_obj_map(obj, i)->fd;
+			int *ofds = cli_elf_map_fds(obj);
 			struct bpfvm_verify_opts vo = { .sz = sizeof(vo), .prog_type = pi->type, .fd_array = ofds,
-							.fd_array_len = nm, .log_level = log_level,
+							.fd_array_len = bpfvm_obj_map_count(obj), .log_level = log_level,
 							.global_funcs = pi->global_funcs, .nglobal_funcs = pi->nglobal_funcs };
 			if (ofds && bpfvm_verify(env, pi->insns, pi->ninsns, &vo, NULL, log, popts.log_len, NULL) ==
 					    BPFVM_EVERIFY)

@@ -18,8 +18,6 @@ enum {
 	OPT_MEM_SIZE, OPT_SET,
 };
 
-#define MAX_SETS 64
-
 static const struct cli_opt opts[] = {
 	{"--help", 0, OPT_HELP},         {"-h", 0, OPT_HELP},           {"--type", 1, OPT_TYPE},
 	{"--log-level", 1, OPT_LOG_LEVEL}, {"--program", 1, OPT_PROGRAM}, {"--map", 1, OPT_MAP},
@@ -147,14 +145,12 @@ static int verify_elf(const char *in, const char *name, const char *want, int lo
 		return rc;
 	}
 	size_t nmaps = bpfvm_obj_map_count(obj), first = 0, last = bpfvm_obj_prog_count(obj);
-	int *fds = calloc(nmaps + 1, sizeof(*fds));
+	int *fds = cli_elf_map_fds(obj);
 	if (!fds) {
 		cli_error(name, NULL, "out of memory");
 		rc = CLI_EXIT_INPUT;
 		goto out;
 	}
-	for (size_t i = 0; i < nmaps; i++)
-		fds[i] = bpfvm_obj_map(obj, i)->fd;
 	if (want) {
 		if ((rc = cli_elf_pick(name, obj, want, &first)))
 			goto out;
@@ -197,7 +193,7 @@ int cli_cmd_verify(int argc, char **argv)
 	uint64_t v, mem_size = 0;
 	struct bpfvm_asm_map *maps = NULL;
 	size_t nmaps = 0, nsets = 0;
-	const char *sets[MAX_SETS];
+	const char *sets[CLI_MAX_SETS];
 
 	cli_parser_init(&p, "verify", argc, argv, 2);
 	while ((id = cli_next_opt(&p, opts, &val)) != CLI_OPT_END) {
@@ -226,12 +222,7 @@ int cli_cmd_verify(int argc, char **argv)
 				rc = cli_usage_error("verify", "--mem-size: at most %u bytes", CLI_MAX_MEM);
 			break;
 		case OPT_PROGRAM: want = val; break;
-		case OPT_SET:
-			if (nsets == MAX_SETS)
-				rc = cli_usage_error("verify", "more than %d --set options", MAX_SETS);
-			else
-				sets[nsets++] = val;
-			break;
+		case OPT_SET: rc = cli_add_set("verify", val, sets, &nsets); break;
 		case OPT_MAP: rc = cli_add_map_spec("verify", val, &maps, &nmaps); break;
 		case OPT_HELPERS: rc = cli_parse_helper_set("verify", val, &helpers); break;
 		case OPT_FORMAT: rc = cli_parse_format("verify", val, &format); break;

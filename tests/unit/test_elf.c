@@ -98,48 +98,6 @@ static const char *compile_text(const char *name, const char *text)
 
 /* ---------------------------------------------------------------- frames */
 
-struct frame {
-	uint8_t *data;
-	uint32_t len, wire;
-};
-
-struct frames {
-	struct frame *f;
-	size_t n;
-};
-
-/* Reads a capture with libpcap: the reference view of the frames. */
-static void read_pcap(const char *path, struct frames *fs)
-{
-	char errbuf[PCAP_ERRBUF_SIZE];
-	pcap_t *p = pcap_open_offline(path, errbuf);
-	if (!p)
-		printf("pcap_open_offline %s: %s\n", path, errbuf);
-	assert_non_null(p);
-	assert_int_equal(pcap_datalink(p), DLT_EN10MB);
-	struct pcap_pkthdr *h;
-	const u_char *d;
-	memset(fs, 0, sizeof(*fs));
-	while (pcap_next_ex(p, &h, &d) == 1) {
-		fs->f = realloc(fs->f, (fs->n + 1) * sizeof(*fs->f));
-		assert_non_null(fs->f);
-		struct frame *fr = &fs->f[fs->n++];
-		fr->data = malloc(h->caplen ? h->caplen : 1);
-		memcpy(fr->data, d, h->caplen);
-		fr->len = h->caplen;
-		fr->wire = h->len;
-	}
-	pcap_close(p);
-}
-
-static void free_frames(struct frames *fs)
-{
-	for (size_t i = 0; i < fs->n; i++)
-		free(fs->f[i].data);
-	free(fs->f);
-	memset(fs, 0, sizeof(*fs));
-}
-
 static void put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
@@ -371,12 +329,12 @@ static void sock_example_on(const char *pcap)
 	assert_int_equal(bpfvm_prog_type(prog), BPF_PROG_TYPE_SOCKET_FILTER);
 	size_t n;
 	uint64_t *r0 = run_capture(l.env, prog, pcap, &n);
-	struct frames fs;
-	read_pcap(pcap, &fs);
+	struct tu_frames fs;
+	tu_read_pcap(pcap, 0, &fs);
 	assert_int_equal(n, fs.n);
 	uint64_t pk[256] = { 0 }, by[256] = { 0 };
 	for (size_t i = 0; i < fs.n; i++) {
-		const struct frame *f = &fs.f[i];
+		const struct tu_frame *f = &fs.f[i];
 		if (f->len < 24) { /* LD_ABS beyond the frame ends the program with 0 */
 			assert_int_equal(r0[i], 0);
 			continue;
@@ -393,7 +351,7 @@ static void sock_example_on(const char *pcap)
 		assert_int_equal(v[1], by[k]);
 	}
 	free(r0);
-	free_frames(&fs);
+	tu_free_frames(&fs);
 	close_loaded(&l);
 }
 
@@ -416,14 +374,14 @@ static void xdp_count_on(const char *pcap, int block_index)
 	if (open_example("xdp_count", &l))
 		return;
 	check_section_value(example("xdp_count"), l.obj, ".rodata");
-	struct frames fs;
-	read_pcap(pcap, &fs);
+	struct tu_frames fs;
+	tu_read_pcap(pcap, 0, &fs);
 	/* expected per-source counts; the blocked address is the
 	 * block_index-th distinct source */
 	struct src_count exp[256];
 	size_t nexp = 0;
 	for (size_t i = 0; i < fs.n; i++) {
-		const struct frame *f = &fs.f[i];
+		const struct tu_frame *f = &fs.f[i];
 		if (f->len < 34 || get16(f->data + 12) != 0x0800)
 			continue;
 		uint32_t s = le32(f->data + 26);
@@ -463,7 +421,7 @@ static void xdp_count_on(const char *pcap, int block_index)
 	assert_int_equal(n, fs.n);
 	uint64_t dropped = 0;
 	for (size_t i = 0; i < fs.n; i++) {
-		const struct frame *f = &fs.f[i];
+		const struct tu_frame *f = &fs.f[i];
 		int v4 = f->len >= 34 && get16(f->data + 12) == 0x0800;
 		int drop = v4 && le32(f->data + 26) == blocked;
 		dropped += (uint64_t)drop;
@@ -488,7 +446,7 @@ static void xdp_count_on(const char *pcap, int block_index)
 	assert_int_equal(got, dropped);
 	assert_true(dropped > 0);
 	free(r0);
-	free_frames(&fs);
+	tu_free_frames(&fs);
 	close_loaded(&l);
 }
 
@@ -537,12 +495,12 @@ static void globals_on(const char *pcap)
 
 	size_t n;
 	uint64_t *r0 = run_capture(l.env, prog_named(l.obj, "globals_prog"), pcap, &n);
-	struct frames fs;
-	read_pcap(pcap, &fs);
+	struct tu_frames fs;
+	tu_read_pcap(pcap, 0, &fs);
 	assert_int_equal(n, fs.n);
 	uint64_t hist[16] = { 0 }, total = 0, seen = seen0;
 	for (size_t i = 0; i < fs.n; i++) {
-		const struct frame *f = &fs.f[i];
+		const struct tu_frame *f = &fs.f[i];
 		if (f->len < 14) {
 			assert_int_equal(r0[i], XDP_ABORTED);
 			continue;
@@ -564,7 +522,7 @@ static void globals_on(const char *pcap)
 	assert_int_equal(bpfvm_map_lookup(map_named(l.obj, ".data"), &zero, data), 0);
 	assert_memory_equal(data + 8, &seen, 8);
 	free(r0);
-	free_frames(&fs);
+	tu_free_frames(&fs);
 	close_loaded(&l);
 }
 
@@ -596,12 +554,12 @@ static void tail_call_on(const char *pcap)
 	}
 	size_t n;
 	uint64_t *r0 = run_capture(l.env, prog_named(l.obj, "entry"), pcap, &n);
-	struct frames fs;
-	read_pcap(pcap, &fs);
+	struct tu_frames fs;
+	tu_read_pcap(pcap, 0, &fs);
 	assert_int_equal(n, fs.n);
 	uint64_t hits[4] = { 0 };
 	for (size_t i = 0; i < fs.n; i++) {
-		const struct frame *f = &fs.f[i];
+		const struct tu_frame *f = &fs.f[i];
 		uint64_t want = XDP_PASS;
 		hits[0]++;
 		uint16_t proto = f->len >= 14 ? get16(f->data + 12) : 0;
@@ -625,7 +583,7 @@ static void tail_call_on(const char *pcap)
 		assert_int_equal(v, hits[k]);
 	}
 	free(r0);
-	free_frames(&fs);
+	tu_free_frames(&fs);
 	close_loaded(&l);
 }
 
@@ -661,8 +619,8 @@ static void ringbuf_on(const char *pcap)
 		return;
 	bpfvm_map *events = map_named(l.obj, "events");
 	bpfvm_prog *prog = prog_named(l.obj, "ringbuf_prog");
-	struct frames fs;
-	read_pcap(pcap, &fs);
+	struct tu_frames fs;
+	tu_read_pcap(pcap, 0, &fs);
 	/* run in slices and drain the ring buffer between them */
 	struct records rs = { 0 };
 	size_t n;
@@ -672,7 +630,7 @@ static void ringbuf_on(const char *pcap)
 	assert_true(got >= 0);
 	size_t k = 0;
 	for (size_t i = 0; i < fs.n; i++) {
-		const struct frame *f = &fs.f[i];
+		const struct tu_frame *f = &fs.f[i];
 		assert_int_equal(r0[i], XDP_PASS);
 		if (f->len < 14)
 			continue;
@@ -710,7 +668,7 @@ static void ringbuf_on(const char *pcap)
 	free(rs.r);
 	free(rs.len);
 	free(r0);
-	free_frames(&fs);
+	tu_free_frames(&fs);
 	close_loaded(&l);
 }
 
@@ -753,13 +711,13 @@ static void core_on(const char *pcap)
 	size_t n, n2;
 	uint64_t *r_skb = run_capture(l.env, prog_named(l.obj, "core_skb"), pcap, &n);
 	uint64_t *r_xdp = run_capture(l.env, prog_named(l.obj, "core_xdp"), pcap, &n2);
-	struct frames fs;
-	read_pcap(pcap, &fs);
+	struct tu_frames fs;
+	tu_read_pcap(pcap, 0, &fs);
 	assert_int_equal(n, fs.n);
 	assert_int_equal(n2, fs.n);
 	uint64_t stats[4] = { 0 };
 	for (size_t i = 0; i < fs.n; i++) {
-		const struct frame *f = &fs.f[i];
+		const struct tu_frame *f = &fs.f[i];
 		int v4 = f->len >= 14 && get16(f->data + 12) == 0x0800;
 		assert_int_equal(r_skb[i], f->len + (uint64_t)v4);
 		assert_int_equal(r_xdp[i], f->len > 100 ? XDP_PASS : XDP_DROP);
@@ -776,7 +734,7 @@ static void core_on(const char *pcap)
 	}
 	free(r_skb);
 	free(r_xdp);
-	free_frames(&fs);
+	tu_free_frames(&fs);
 	close_loaded(&l);
 }
 
@@ -918,8 +876,8 @@ static void test_legacy_maps(void **state)
 	assert_int_equal(info.max_entries, 64);
 	size_t n;
 	uint64_t *r0 = run_capture(env, prog_named(obj, "legacy"), sample_pcap(), &n);
-	struct frames fs;
-	read_pcap(sample_pcap(), &fs);
+	struct tu_frames fs;
+	tu_read_pcap(sample_pcap(), 0, &fs);
 	uint64_t parity[2] = { 0 };
 	for (size_t i = 0; i < fs.n; i++)
 		parity[fs.f[i].len & 1]++;
@@ -935,7 +893,7 @@ static void test_legacy_maps(void **state)
 	assert_int_equal(bpfvm_map_lookup(bpfvm_obj_map_by_name(obj, "by_len"), &len, &got), 0);
 	assert_int_equal(got, want);
 	free(r0);
-	free_frames(&fs);
+	tu_free_frames(&fs);
 	bpfvm_obj_close(obj);
 	/* closing removed the maps from the env */
 	assert_int_equal(bpfvm_env_maps(env, NULL, 0), 0);

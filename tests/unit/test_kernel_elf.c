@@ -91,43 +91,6 @@ static const char *example(const char *name)
 	return p;
 }
 
-struct frame {
-	uint8_t *data;
-	uint32_t len, wire;
-};
-
-struct frames {
-	struct frame *f;
-	size_t n;
-};
-
-static void read_pcap(const char *path, struct frames *fs)
-{
-	char errbuf[PCAP_ERRBUF_SIZE];
-	pcap_t *p = pcap_open_offline(path, errbuf);
-	assert_non_null(p);
-	struct pcap_pkthdr *h;
-	const u_char *d;
-	memset(fs, 0, sizeof(*fs));
-	while (pcap_next_ex(p, &h, &d) == 1) {
-		if (h->caplen < 14)
-			continue; /* TEST_RUN needs an Ethernet header */
-		fs->f = realloc(fs->f, (fs->n + 1) * sizeof(*fs->f));
-		struct frame *fr = &fs->f[fs->n++];
-		fr->data = malloc(h->caplen);
-		memcpy(fr->data, d, h->caplen);
-		fr->len = h->caplen;
-		fr->wire = h->len;
-	}
-	pcap_close(p);
-}
-
-static void free_frames(struct frames *fs)
-{
-	for (size_t i = 0; i < fs->n; i++)
-		free(fs->f[i].data);
-	free(fs->f);
-}
 
 /* A capture with IPv4 from several sources and protocols, IPv6, ARP and
  * IPv4 frames cut short. */
@@ -234,7 +197,7 @@ static void close_pair(struct pair *p)
 }
 
 /* Runs program name on every frame on both sides; compares r0. */
-static void run_both(struct pair *p, const char *name, const struct frames *fs)
+static void run_both(struct pair *p, const char *name, const struct tu_frames *fs)
 {
 	struct bpf_program *kp = bpf_object__find_program_by_name(p->kobj, name);
 	assert_non_null(kp);
@@ -245,7 +208,7 @@ static void run_both(struct pair *p, const char *name, const struct frames *fs)
 	assert_int_equal(bpfvm_prog_type(vp), bpf_program__type(kp));
 	uint8_t buf[70000];
 	for (size_t i = 0; i < fs->n; i++) {
-		const struct frame *f = &fs->f[i];
+		const struct tu_frame *f = &fs->f[i];
 		size_t off = sock ? 14 : 0;
 		memcpy(buf, f->data, off);
 		memcpy(buf + off, f->data, f->len);
@@ -400,22 +363,22 @@ static const char *captures[2];
 static void run_example(const char *name, const char *const *progs, int with_rodata)
 {
 	for (int c = 0; c < 2; c++) {
-		struct frames fs;
-		read_pcap(captures[c], &fs);
+		struct tu_frames fs;
+		tu_read_pcap(captures[c], 14, &fs); /* TEST_RUN needs an Ethernet header */
 		uint32_t blocked = 0;
 		for (size_t i = 0; i < fs.n && !blocked; i++)
 			if (fs.f[i].len >= 34 && fs.f[i].data[12] == 8 && fs.f[i].data[13] == 0)
 				memcpy(&blocked, fs.f[i].data + 26, 4);
 		struct pair p;
 		if (open_pair(name, &p, with_rodata ? &blocked : NULL)) {
-			free_frames(&fs);
+			tu_free_frames(&fs);
 			return;
 		}
 		for (const char *const *pn = progs; *pn; pn++)
 			run_both(&p, *pn, &fs);
 		compare_maps(&p);
 		close_pair(&p);
-		free_frames(&fs);
+		tu_free_frames(&fs);
 	}
 }
 

@@ -5,6 +5,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#define PCAP_DONT_INCLUDE_PCAP_BPF_H /* its struct bpf_insn is classic BPF's */
+#include <pcap/dlt.h>
+#include <pcap/pcap.h>
+
 #include "testutil.h"
 #include "vm.h"
 
@@ -138,4 +142,38 @@ uint8_t *tu_hex_decode(const char *hex, size_t *len)
 	if (len)
 		*len = n;
 	return out;
+}
+
+void tu_read_pcap(const char *path, uint32_t min_len, struct tu_frames *fs)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	pcap_t *p = pcap_open_offline(path, errbuf);
+	if (!p)
+		printf("pcap_open_offline %s: %s\n", path, errbuf);
+	assert_non_null(p);
+	assert_int_equal(pcap_datalink(p), DLT_EN10MB);
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	memset(fs, 0, sizeof(*fs));
+	while (pcap_next_ex(p, &h, &d) == 1) {
+		if (h->caplen < min_len)
+			continue;
+		fs->f = realloc(fs->f, (fs->n + 1) * sizeof(*fs->f));
+		assert_non_null(fs->f);
+		struct tu_frame *fr = &fs->f[fs->n++];
+		fr->data = malloc(h->caplen ? h->caplen : 1);
+		assert_non_null(fr->data);
+		memcpy(fr->data, d, h->caplen);
+		fr->len = h->caplen;
+		fr->wire = h->len;
+	}
+	pcap_close(p);
+}
+
+void tu_free_frames(struct tu_frames *fs)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		free(fs->f[i].data);
+	free(fs->f);
+	memset(fs, 0, sizeof(*fs));
 }

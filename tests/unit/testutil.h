@@ -19,6 +19,21 @@
 /* Exit status that ctest reports as "skipped" (SKIP_RETURN_CODE). */
 #define TU_SKIP_STATUS 77
 
+/* The frames of an Ethernet capture as libpcap reads it: the tests'
+ * reference view of a capture, independent of bpfvm's packet sources. */
+struct tu_frame {
+	uint8_t *data;
+	uint32_t len, wire; /* captured and original length */
+};
+struct tu_frames {
+	struct tu_frame *f;
+	size_t n;
+};
+/* Reads path (asserting it opens and is Ethernet), leaving out frames with
+ * fewer than min_len captured bytes. */
+void tu_read_pcap(const char *path, uint32_t min_len, struct tu_frames *fs);
+void tu_free_frames(struct tu_frames *fs);
+
 const char *tu_source_dir(void);      /* repository root */
 const char *tu_build_dir(void);       /* CMake build directory */
 /* ../shared/conformance, or NULL when absent (a user's clone). */
